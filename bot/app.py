@@ -1,0 +1,255 @@
+"""The Discord bot process: intents, extensions, the engine thread pool, start and sync.
+
+Gateway intents: **Guilds** and **Guild Messages**, plus the privileged **Message
+Content** intent, which must also be switched on in the Discord developer portal (Bot ->
+Privileged Gateway Intents). Without Message Content the bot still works: slash commands
+need no intent, and Discord always shows a bot the text of messages that mention it, so
+``@newsbot question`` and replies that mention the bot keep working; only text commands
+such as ``!news`` stop, because the bot cannot read the prefix. Run with
+``message_content=False`` for that mode.
+
+Permissions to grant in each channel: Send Messages, Embed Links (answers are embeds),
+Attach Files (``/trend`` charts), Read Message History (replies and follow-ups) and Use
+Application Commands.
+
+Slash commands are not registered on start (that is rate limited and slow to spread):
+run ``newsbot sync [--guild ID]`` once after installing or upgrading.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import os
+import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.conversation import ConversationMemory
+from bot.cooldown import MessageCooldowns
+from bot.errors import report_error
+from retrieval.config import Settings
+from retrieval.errors import ConfigError, NewsbotError
+
+if TYPE_CHECKING:
+    # Imported for real only by ``run_bot``: building a bot (tests, ``sync``) must not
+    # load the engine.
+    from retrieval.service import NewsService
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+TOKEN_ENV = "NEWSBOT_DISCORD_TOKEN"
+# One extension per feature; each module has ``async def setup(bot)``.
+EXTENSIONS = (
+    "bot.cogs.news",
+    "bot.cogs.ask",
+    "bot.cogs.summary",
+    "bot.cogs.sources",
+    "bot.cogs.help",
+    "bot.cogs.trend",
+)
+# Engine calls (ranking, summarising, charts) run in this many worker threads, so a burst
+# of questions queues instead of starving the database pool or the CPU.
+ENGINE_WORKERS = 4
+# Seconds between catching the index up with articles ingested by other processes.
+REFRESH_INTERVAL_SECONDS = 60.0
+EXIT_USAGE = 2
+
+
+def build_intents(*, message_content: bool) -> discord.Intents:
+    """Guilds and guild messages, plus message content when it is enabled."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.message_content = message_content
+    return intents
+
+
+class NewsTree(app_commands.CommandTree["NewsBot"]):
+    """The slash command tree; its errors go to the bot's one error path."""
+
+    async def on_error(
+        self, interaction: discord.Interaction[NewsBot], error: app_commands.AppCommandError, /
+    ) -> None:
+        await report_error(interaction, error)
+
+
+class NewsBot(commands.AutoShardedBot):
+    """newsbot on Discord: answers from ``service`` with the given settings.
+
+    ``service`` may be ``None`` only to register slash commands (``sync_commands``), when
+    no command runs. Extra keyword ``options`` go to discord.py's client (e.g. ``proxy``).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        service: NewsService | None,
+        *,
+        shard_ids: list[int] | None = None,
+        shard_count: int | None = None,
+        message_content: bool = True,
+        refresh_interval: float | None = REFRESH_INTERVAL_SECONDS,
+        **options: Any,
+    ) -> None:
+        if shard_ids is not None:
+            options["shard_ids"] = shard_ids
+        super().__init__(
+            # Mentions are questions, not a command prefix: "@newsbot news" asks about news.
+            command_prefix=settings.bot.command_prefix,
+            intents=build_intents(message_content=message_content),
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            tree_cls=NewsTree,
+            case_insensitive=True,
+            strip_after_prefix=True,
+            shard_count=shard_count,
+            **options,
+        )
+        self.settings = settings
+        self._service = service
+        self.message_content = message_content
+        self.conversations = ConversationMemory()
+        self.message_cooldowns = MessageCooldowns(settings.bot)
+        self._refresh_interval = refresh_interval
+        self._refresh_task: asyncio.Task[None] | None = None
+        self._executor = ThreadPoolExecutor(ENGINE_WORKERS, thread_name_prefix="newsbot-engine")
+
+    @property
+    def service(self) -> NewsService:
+        if self._service is None:
+            raise RuntimeError("this bot was built only to register slash commands")
+        return self._service
+
+    async def run_engine(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run a blocking engine call in the worker pool, off the event loop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+
+    async def setup_hook(self) -> None:
+        for name in EXTENSIONS:
+            await self.load_extension(name)
+        if self._service is not None and self._refresh_interval:
+            self._refresh_task = asyncio.create_task(self._refresh_forever(self._refresh_interval))
+
+    async def _refresh_forever(self, interval: float) -> None:
+        """Pick up articles that ``newsbot ingest`` added while the bot runs."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                applied = await self.run_engine(self.service.refresh)
+            except NewsbotError as exc:
+                log.warning("index refresh failed: %s", exc.reason)
+            except Exception:
+                log.exception("index refresh failed")
+            else:
+                if applied:
+                    log.info("index refreshed: %d changes applied", applied)
+
+    async def close(self) -> None:
+        if self._refresh_task is not None:
+            self._refresh_task.cancel()
+        await super().close()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    async def on_command_error(
+        self, context: commands.Context[Any], exception: commands.CommandError, /
+    ) -> None:
+        await report_error(context, exception)
+
+
+def _token() -> str:
+    return os.environ.get(TOKEN_ENV, "").strip()
+
+
+def _set_log_level(settings: Settings) -> None:
+    level = settings.bot.log_level.upper()
+    if level not in logging.getLevelNamesMapping():
+        raise ConfigError(f"unknown log level {settings.bot.log_level!r}", key="bot.log_level")
+    logging.getLogger().setLevel(level)
+
+
+async def run_bot(
+    settings: Settings,
+    *,
+    shard_ids: list[int] | None = None,
+    shard_count: int | None = None,
+    message_content: bool = True,
+) -> int:
+    """Run the bot until it is stopped; 0 on a clean stop, 2 when it cannot log in."""
+    token = _token()
+    if not token:
+        sys.stderr.write(
+            f"newsbot: set {TOKEN_ENV} to the bot token from the Discord developer portal "
+            "(Applications -> your app -> Bot -> Reset Token)\n"
+        )
+        return EXIT_USAGE
+    _set_log_level(settings)
+    from retrieval.service import NewsService  # noqa: PLC0415 - see the import above
+
+    service = await asyncio.to_thread(NewsService.open, settings)
+    try:
+        async with NewsBot(
+            settings,
+            service,
+            shard_ids=shard_ids,
+            shard_count=shard_count,
+            message_content=message_content,
+        ) as bot:
+            await bot.start(token)
+    except discord.LoginFailure:
+        sys.stderr.write(
+            f"newsbot: Discord rejected the token in {TOKEN_ENV}; reset it and retry\n"
+        )
+        return EXIT_USAGE
+    except discord.PrivilegedIntentsRequired:
+        sys.stderr.write(
+            "newsbot: the Message Content intent is not enabled for this bot: switch it on in "
+            "the developer portal (Bot -> Privileged Gateway Intents) or run without it\n"
+        )
+        return EXIT_USAGE
+    finally:
+        await asyncio.to_thread(_close_service, service)
+    return 0
+
+
+def _close_service(service: NewsService) -> None:
+    """Save the index snapshot (faster next start) and release the database."""
+    try:
+        service.save_snapshot()
+    except NewsbotError as exc:
+        log.warning("index snapshot not saved: %s", exc.reason)
+    finally:
+        service.close()
+
+
+async def sync_commands(settings: Settings, guild_id: int | None) -> int:
+    """Register the slash commands globally, or copy them to one guild; returns the count.
+
+    Guild registration is instant (good for testing); global registration can take up to
+    an hour to reach every server.
+    """
+    token = _token()
+    if not token:
+        raise ConfigError(f"set {TOKEN_ENV} to the bot token to register commands")
+    async with NewsBot(settings, None, refresh_interval=None) as bot:
+        try:
+            await bot.login(token)
+        except discord.LoginFailure:
+            raise ConfigError(f"Discord rejected the token in {TOKEN_ENV}") from None
+        if guild_id is None:
+            synced = await bot.tree.sync()
+        else:
+            guild = discord.Object(id=guild_id)
+            bot.tree.copy_global_to(guild=guild)
+            synced = await bot.tree.sync(guild=guild)
+    return len(synced)

@@ -1,0 +1,74 @@
+"""``/summary``: the key sentences of one article, picked from recent titles or by id/URL."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import NewsBot
+from bot.cooldown import interaction_cooldown
+from bot.flow import scope_of
+from bot.limits import CHOICE_NAME_MAX, CHOICES_MAX
+from bot.render import byline, shown_title
+from bot.render_info import summary_payload
+from bot.text import fit_plain
+from retrieval.errors import NewsbotError
+
+log = logging.getLogger(__name__)
+
+# Longest article reference accepted (URLs can be long; Discord caps options at 6000).
+REF_MAX = 2000
+
+
+class SummaryCog(commands.Cog, name="Summary"):
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="summary", description="The key sentences of one article")
+    @app_commands.describe(article="Start typing a title, or paste an article id or URL")
+    @app_commands.checks.dynamic_cooldown(interaction_cooldown)
+    async def summary(
+        self,
+        interaction: discord.Interaction[NewsBot],
+        article: app_commands.Range[str, 1, REF_MAX],
+    ) -> None:
+        await interaction.response.defer(thinking=True)
+        result = await self.bot.run_engine(
+            self.bot.service.summarize_article,
+            article.strip(),
+            scope=scope_of(interaction.guild_id),
+        )
+        await interaction.followup.send(**summary_payload(result).send_kwargs())
+
+    @summary.autocomplete("article")
+    async def article_autocomplete(
+        self, interaction: discord.Interaction[NewsBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        try:
+            titles = await self.bot.run_engine(
+                self.bot.service.recent_titles,
+                scope=scope_of(interaction.guild_id),
+                prefix=current.strip(),
+                limit=CHOICES_MAX,
+            )
+        except NewsbotError as exc:
+            # An autocomplete cannot show an error; the command itself will report it.
+            log.warning("article autocomplete failed: %s", exc.reason)
+            return []
+        return [
+            app_commands.Choice(
+                name=fit_plain(
+                    f"{shown_title(t.title)} · {byline(t.source, t.published)}",
+                    CHOICE_NAME_MAX,
+                ),
+                value=str(t.article_id),
+            )
+            for t in titles
+        ]
+
+
+async def setup(bot: NewsBot) -> None:
+    await bot.add_cog(SummaryCog(bot))

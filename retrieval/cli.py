@@ -1,0 +1,453 @@
+"""The ``newsbot`` command line: the same engine calls the Discord bot makes.
+
+Commands that need Discord (``run``, ``sync``) are added by ``bot.cli``, which wraps
+this parser, so the engine never imports the bot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from retrieval.config import Settings, load_settings
+from retrieval.errors import FetchError, InputError, NewsbotError
+from retrieval.extract import ExtractOptions, article_to_json, extract_path
+from retrieval.fetch import ARTICLE_TYPES, Fetcher
+from retrieval.ingest import IngestOutcome
+from retrieval.results import Answer, Scope, SearchFilters
+from retrieval.service import NewsService
+from retrieval.store.database import make_engine, migrate
+from retrieval.summarize import key_sentences
+from retrieval.timeparse import parse_since
+from retrieval.tokenizer import Tokenizer
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+# More inputs than this get a progress bar on stderr.
+PROGRESS_THRESHOLD = 5
+EXIT_FAILURES = 1
+EXIT_USAGE = 2
+
+
+def _out(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _err(text: str) -> None:
+    sys.stderr.write(text + "\n")
+
+
+def _jsonl(obj: object, stream: TextIO | None = None) -> None:
+    (stream or sys.stdout).write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
+
+
+# ------------------------------------------------------------------------ inputs
+def expand_inputs(items: Sequence[str]) -> Iterator[Path]:
+    """Files named, and files under directories named (recursively, sorted)."""
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            yield from sorted(
+                p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")
+            )
+        else:
+            yield path
+
+
+def _scope_from(settings: Settings, value: str | None) -> Scope:
+    raw = value if value is not None else settings.ingest.default_scope
+    if raw in ("", "global"):
+        return Scope(None)
+    if not raw.isdigit():
+        raise NewsbotError(f"scope must be 'global' or a Discord guild id, not {raw!r}")
+    return Scope(int(raw))
+
+
+def _filters(args: argparse.Namespace) -> SearchFilters:
+    return SearchFilters(
+        since=parse_since(getattr(args, "since", None)), source=getattr(args, "source", None)
+    )
+
+
+# ---------------------------------------------------------------------- commands
+def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
+    options = ExtractOptions(max_input_bytes=settings.ingest.max_input_bytes)
+    failed = 0
+    for path in expand_inputs(args.paths):
+        try:
+            records = list(extract_path(path, options))
+        except InputError as exc:
+            records = [exc]
+        for record in records:
+            if isinstance(record, InputError):
+                failed += 1
+                _err(f"{path}: {record.reason}")
+                continue
+            if args.json:
+                _jsonl(article_to_json(record, str(path)))
+            else:
+                _out(f"# {record.title}")
+                meta = [str(v) for v in (record.source, record.byline, record.dateline) if v]
+                if record.published:
+                    meta.append(record.published.isoformat())
+                if meta:
+                    _out(" | ".join(meta))
+                if record.description:
+                    _out(f"\n{record.description}")
+                _out(f"\n{record.body}\n")
+    return EXIT_FAILURES if failed else 0
+
+
+class _Progress:
+    """A one-line progress bar on stderr, only for interactive terminals with many inputs."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+        self.enabled = total > PROGRESS_THRESHOLD and sys.stderr.isatty()
+
+    def step(self) -> None:
+        self.done += 1
+        if self.enabled:
+            width = 30
+            filled = width * self.done // self.total
+            sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}")
+            if self.done == self.total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    scope = _scope_from(settings, args.scope)
+    paths: list[Path] = []
+    outcomes: list[IngestOutcome] = []
+    urls: list[str] = []
+    for item in args.inputs:
+        if "://" in item:
+            urls.append(item)
+        else:
+            paths.extend(expand_inputs([item]))
+    service = NewsService.open(settings)
+    try:
+        progress = _Progress(len(paths) + len(urls))
+        stream = itertools.chain(
+            service.iter_ingest_paths(_counted(paths, progress), scope=scope),
+            _ingest_urls(service, urls, scope, progress),
+        )
+        for outcome in stream:
+            _report(outcome, args.json)
+            outcomes.append(outcome)
+        service.save_snapshot()
+    finally:
+        service.close()
+    counts = {
+        status: sum(o.status == status for o in outcomes)
+        for status in ("added", "duplicate", "failed")
+    }
+    _err(f"added {counts['added']}, duplicate {counts['duplicate']}, failed {counts['failed']}")
+    return EXIT_FAILURES if counts["failed"] else 0
+
+
+def _ingest_urls(
+    service: NewsService, urls: Sequence[str], scope: Scope, progress: _Progress
+) -> Iterator[IngestOutcome]:
+    """Fetch each URL through the safe fetcher and ingest what comes back."""
+    if not urls:
+        return
+    with Fetcher(service.settings.fetch) as fetcher:
+        for url in urls:
+            try:
+                page = fetcher.fetch(url, accept=ARTICLE_TYPES)
+            except FetchError as exc:
+                yield IngestOutcome(url, "failed", reason=exc.reason)
+            else:
+                yield from service.ingest_bytes(
+                    page.body,
+                    name=url,
+                    scope=scope,
+                    url=page.url,
+                    content_type=_content_type(page.content_type, page.charset),
+                )
+            progress.step()
+
+
+def _content_type(media_type: str, charset: str | None) -> str:
+    return f"{media_type}; charset={charset}" if charset else media_type
+
+
+def _counted(paths: Sequence[Path], progress: _Progress) -> Iterator[Path]:
+    for path in paths:
+        yield path
+        progress.step()
+
+
+def _report(outcome: IngestOutcome, as_json: bool) -> None:
+    if as_json:
+        _jsonl(outcome.to_json())
+    elif outcome.status == "failed":
+        _err(f"failed     {outcome.input}: {outcome.reason}")
+    elif outcome.status == "duplicate":
+        _out(f"duplicate  {outcome.input}: {outcome.reason}")
+    else:
+        _out(
+            f"added      {outcome.input}: [{outcome.article_id}] {outcome.title} "
+            f"({outcome.passages} passages)"
+        )
+
+
+def answer_to_json(answer: Answer) -> dict[str, object]:
+    return {
+        "query": answer.query,
+        "sentences": [{"text": s.text, "cites": list(s.cites)} for s in answer.sentences],
+        "citations": [
+            {
+                "n": c.n,
+                "article_id": c.article_id,
+                "title": c.title,
+                "source": c.source,
+                "published": c.published.isoformat() if c.published else None,
+                "url": c.url,
+                "snippet": c.marked_snippet(),
+                "also": [
+                    {"article_id": o.article_id, "title": o.title, "source": o.source, "url": o.url}
+                    for o in c.also
+                ],
+            }
+            for c in answer.citations
+        ],
+        **({"hint": answer.hint} if answer.hint else {}),
+    }
+
+
+def print_answer(answer: Answer) -> None:
+    if not answer.found:
+        _out(answer.hint or "Nothing found.")
+        return
+    for sentence in answer.sentences:
+        cites = "".join(f"[{n}]" for n in sentence.cites)
+        _out(f"{sentence.text} {cites}")
+    if answer.sentences:
+        _out()
+    for c in answer.citations:
+        when = c.published.strftime("%Y-%m-%d %H:%M %z") if c.published else "undated"
+        _out(f"[{c.n}] {c.title} — {c.source or 'unknown source'}, {when}")
+        if c.url:
+            _out(f"    {c.url}")
+        _out(f"    {c.marked_snippet()}")
+        for other in c.also:
+            _out(f"    also: {other.title} — {other.source or 'unknown source'}")
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    service = NewsService.open(settings)
+    try:
+        answer = service.ask(
+            " ".join(args.question),
+            scope=_scope_from(settings, args.scope),
+            filters=_filters(args),
+            limit=args.limit,
+        )
+    finally:
+        service.close()
+    if args.json:
+        _jsonl(answer_to_json(answer))
+    else:
+        print_answer(answer)
+    return 0
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    service = NewsService.open(settings)
+    try:
+        if args.batch:
+            return _search_batch(service, Path(args.batch), args.limit or 100)
+        if not args.query:
+            raise NewsbotError("give a query, or --batch FILE")
+        hits = service.search_passages(
+            " ".join(args.query),
+            scope=_scope_from(settings, args.scope),
+            limit=args.limit or 10,
+            filters=_filters(args),
+        )
+    finally:
+        service.close()
+    for rank, hit in enumerate(hits, start=1):
+        if args.json:
+            _jsonl(
+                {
+                    "rank": rank,
+                    "score": hit.score,
+                    "passage_id": hit.passage.id,
+                    "article_id": hit.article.id,
+                    "title": hit.article.title,
+                    "source": hit.article.source_name,
+                    "text": hit.passage.text,
+                }
+            )
+        else:
+            _out(f"{rank:>3}. {hit.score:8.3f}  [{hit.article.id}] {hit.article.title}")
+            _out(f"     {hit.passage.text[:200]}")
+    if not hits and not args.json:
+        _out("Nothing matches.")
+    return 0
+
+
+def _search_batch(service: NewsService, path: Path, limit: int) -> int:
+    """TREC run lines for ``qid<TAB>query`` lines: articles ranked by their best passage."""
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if not line.strip():
+                continue
+            qid, _, query = line.rstrip("\n").partition("\t")
+            for rank, (docid, score) in enumerate(service.rank_articles(query, k=limit), start=1):
+                _out(f"{qid} Q0 {docid} {rank} {score:.6f} newsbot")
+    return 0
+
+
+def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
+    tokenize = Tokenizer().tokenize
+    count = args.sentences or settings.summary.sentences
+    if args.jsonl:
+        with Path(args.jsonl).open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                    text = str(record["text"])
+                except (json.JSONDecodeError, KeyError, TypeError):
+                    _err(f"{args.jsonl}:{number}: not a JSON object with a text field")
+                    continue
+                spans = key_sentences(text, count, tokenize)
+                _jsonl(
+                    {
+                        "id": record.get("id"),
+                        "summary": "\n".join(text[s.start : s.end] for s in spans),
+                    }
+                )
+        return 0
+    options = ExtractOptions(max_input_bytes=settings.ingest.max_input_bytes)
+    failed = 0
+    for path in expand_inputs(args.paths):
+        try:
+            records = list(extract_path(path, options))
+        except InputError as exc:
+            records = [exc]
+        for record in records:
+            if isinstance(record, InputError):
+                failed += 1
+                _err(f"{path}: {record.reason}")
+                continue
+            sentences = [
+                record.body[s.start : s.end] for s in key_sentences(record.body, count, tokenize)
+            ]
+            if args.json:
+                _jsonl({"input": str(path), "title": record.title, "sentences": sentences})
+            else:
+                _out(f"# {record.title}")
+                for sentence in sentences:
+                    _out(f"- {sentence}")
+                _out()
+    return EXIT_FAILURES if failed else 0
+
+
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    engine = make_engine(settings.database)
+    try:
+        migrate(engine, args.revision)
+    finally:
+        engine.dispose()
+    _out(f"database at {args.revision}")
+    return 0
+
+
+# ------------------------------------------------------------------------ parser
+AddCommands = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+
+
+def build_parser(extra: AddCommands | None = None) -> argparse.ArgumentParser:
+    """The parser of the engine's commands; ``extra`` adds more (the bot's)."""
+    parser = argparse.ArgumentParser(prog="newsbot", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", help="TOML settings file (else $NEWSBOT_CONFIG, ./config.toml)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("extract", help="print the article extracted from files (no database)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--json", action="store_true", help="one JSON object per article")
+    p.set_defaults(handler=cmd_extract)
+
+    p = sub.add_parser("ingest", help="store articles from files, directories and URLs")
+    p.add_argument("inputs", nargs="+", metavar="PATH|DIR|URL")
+    p.add_argument("--scope", help="'global' (default) or a Discord guild id")
+    p.add_argument("--json", action="store_true", help="one JSON outcome per line")
+    p.set_defaults(handler=cmd_ingest)
+
+    p = sub.add_parser("ask", help="answer a question with cited key sentences")
+    p.add_argument("question", nargs="+")
+    _query_options(p)
+    p.set_defaults(handler=cmd_ask)
+
+    p = sub.add_parser("search", help="ranked passages, or TREC runs with --batch")
+    p.add_argument("query", nargs="*")
+    p.add_argument("--batch", metavar="FILE", help="qid<TAB>query lines; prints TREC run lines")
+    _query_options(p)
+    p.set_defaults(handler=cmd_search)
+
+    p = sub.add_parser("summarize", help="key sentences of articles")
+    p.add_argument("paths", nargs="*", metavar="PATH")
+    p.add_argument("--jsonl", metavar="FILE", help='{"id","text"} lines in, {"id","summary"} out')
+    p.add_argument("--sentences", type=int, metavar="N")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_summarize)
+
+    p = sub.add_parser("db", help="database maintenance")
+    db_sub = p.add_subparsers(dest="db_command", required=True)
+    up = db_sub.add_parser("upgrade", help="apply schema migrations")
+    up.add_argument("revision", nargs="?", default="head")
+    up.set_defaults(handler=cmd_db)
+    if extra is not None:
+        extra(sub)
+    return parser
+
+
+def _query_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--limit", type=_positive, metavar="N")
+    p.add_argument("--since", metavar="7d|DATE", help="only articles since then")
+    p.add_argument("--source", metavar="NAME", help="only this source")
+    p.add_argument("--scope", help="'global' (default) or a Discord guild id")
+    p.add_argument("--json", action="store_true")
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | None = None) -> int:
+    parser = parser or build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = load_settings(args.config)
+        handler: Handler = args.handler
+        return handler(args, settings)
+    except NewsbotError as exc:
+        _err(f"newsbot: {exc.reason}")
+        return EXIT_USAGE if exc.__class__.__name__ == "ConfigError" else EXIT_FAILURES
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

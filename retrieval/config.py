@@ -1,0 +1,217 @@
+"""One typed, frozen settings object, loaded from TOML.
+
+Lookup order: an explicit path (``--config``), else ``$NEWSBOT_CONFIG``, else
+``./config.toml`` when present, else the defaults below. ``NEWSBOT_DATABASE_URL``
+overrides ``[database] url``. Secrets (the Discord token) never live here: they come
+from the environment when they are needed.
+
+Unknown sections or keys are errors, so a typo in a config file is caught at start-up
+rather than silently ignored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from retrieval.errors import ConfigError
+from retrieval.fetch.settings import FetchSettings
+
+ENV_CONFIG = "NEWSBOT_CONFIG"
+ENV_DATABASE_URL = "NEWSBOT_DATABASE_URL"
+DEFAULT_CONFIG_NAME = "config.toml"
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    # Any SQLAlchemy URL; the default is an SQLite file in the working directory.
+    url: str = "sqlite:///newsbot.db"
+    # Log every SQL statement (debugging only).
+    echo: bool = False
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    # Where the BM25 index snapshot is saved; empty means "beside the SQLite file",
+    # or ``newsbot.index`` in the working directory for other databases.
+    snapshot_path: str = ""
+    # BM25Okapi parameters, as in rank_bm25 (its defaults).
+    k1: float = 1.5
+    b: float = 0.75
+    epsilon: float = 0.25
+    # How many passages to rank before grouping them into stories.
+    candidates: int = 50
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    # Inputs larger than this many bytes are refused before they are read.
+    max_input_bytes: int = 5_000_000
+    # Passage size targets in words (whole sentences are never split).
+    passage_min_words: int = 60
+    passage_max_words: int = 150
+    # Jaccard similarity of word 5-shingles above which two articles are one story.
+    near_duplicate_threshold: float = 0.6
+    # Scope of articles ingested from the command line: "global" or a Discord guild id.
+    default_scope: str = "global"
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    # Citations (stories) in one answer.
+    max_citations: int = 3
+    # Key sentences in one answer.
+    max_sentences: int = 4
+    # MMR trade-off between relevance (1.0) and novelty (0.0).
+    mmr_lambda: float = 0.7
+    # Characters of passage shown as a citation snippet.
+    snippet_chars: int = 240
+
+
+@dataclass(frozen=True)
+class SummarySettings:
+    # Key sentences in an article summary (``/summary``, digests, ``newsbot summarize``).
+    sentences: int = 3
+
+
+@dataclass(frozen=True)
+class BotSettings:
+    # Prefix of text commands (``!news``); mentions always work.
+    command_prefix: str = "!"
+    # Per-user cooldown: ``cooldown_rate`` commands every ``cooldown_seconds``.
+    cooldown_rate: int = 3
+    cooldown_seconds: float = 10.0
+    # Seconds after which the buttons under an answer stop working.
+    view_timeout: float = 600.0
+    # Members with this role (by name) may use admin commands besides Manage Server.
+    admin_role: str = ""
+    # Log level of the bot process.
+    log_level: str = "INFO"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    index: IndexSettings = field(default_factory=IndexSettings)
+    ingest: IngestSettings = field(default_factory=IngestSettings)
+    answer: AnswerSettings = field(default_factory=AnswerSettings)
+    summary: SummarySettings = field(default_factory=SummarySettings)
+    bot: BotSettings = field(default_factory=BotSettings)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+
+    def snapshot_path(self) -> Path:
+        """The index snapshot directory derived from the settings."""
+        if self.index.snapshot_path:
+            return Path(self.index.snapshot_path)
+        prefix = "sqlite:///"
+        url = self.database.url
+        if url.startswith(prefix) and url != "sqlite:///:memory:":
+            return Path(url[len(prefix) :]).with_suffix(".index")
+        return Path("newsbot.index")
+
+
+def _coerce(value: Any, annotation: Any, key: str) -> Any:
+    if annotation is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    origin = typing.get_origin(annotation)
+    if origin in (types.UnionType, typing.Union):
+        for option in typing.get_args(annotation):
+            try:
+                return _coerce(value, option, key)
+            except ConfigError:
+                continue
+        raise ConfigError(f"expected {annotation}, got {value!r}", key=key)
+    if origin is tuple:
+        (item_type, _ellipsis) = typing.get_args(annotation)
+        if not isinstance(value, list):
+            raise ConfigError(f"expected a list, got {value!r}", key=key)
+        return tuple(_coerce(v, item_type, key) for v in value)
+    if annotation is type(None):
+        if value is None:
+            return None
+        raise ConfigError(f"expected nothing, got {value!r}", key=key)
+    if isinstance(annotation, type) and (
+        not isinstance(value, annotation) or (annotation is int and isinstance(value, bool))
+    ):
+        raise ConfigError(f"expected {annotation.__name__}, got {value!r}", key=key)
+    return value
+
+
+def _build(cls: type[Any], data: dict[str, Any], prefix: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError("unknown setting", key=f"{prefix}{unknown[0]}")
+    kwargs: dict[str, Any] = {}
+    for name, value in data.items():
+        hint = hints[name]
+        key = f"{prefix}{name}"
+        if dataclasses.is_dataclass(hint):
+            if not isinstance(value, dict):
+                raise ConfigError("expected a table", key=key)
+            kwargs[name] = _build(typing.cast(type[Any], hint), value, f"{key}.")
+        else:
+            kwargs[name] = _coerce(value, hint, key)
+    return cls(**kwargs)
+
+
+def settings_from_mapping(data: dict[str, Any]) -> Settings:
+    """Settings from a parsed TOML document (validated, unknown keys rejected)."""
+    settings: Settings = _build(Settings, data, "")
+    _validate(settings)
+    return settings
+
+
+def _validate(settings: Settings) -> None:
+    ingest = settings.ingest
+    if ingest.passage_min_words <= 0 or ingest.passage_max_words < ingest.passage_min_words:
+        raise ConfigError("need 0 < passage_min_words <= passage_max_words", key="ingest")
+    if not 0.0 < ingest.near_duplicate_threshold <= 1.0:
+        raise ConfigError("must be in (0, 1]", key="ingest.near_duplicate_threshold")
+    if ingest.max_input_bytes <= 0:
+        raise ConfigError("must be positive", key="ingest.max_input_bytes")
+    if settings.index.k1 < 0 or not 0.0 <= settings.index.b <= 1.0:
+        raise ConfigError("need k1 >= 0 and 0 <= b <= 1", key="index")
+    if settings.answer.max_citations < 1 or settings.answer.max_sentences < 1:
+        raise ConfigError("must be at least 1", key="answer")
+    if not 0.0 <= settings.answer.mmr_lambda <= 1.0:
+        raise ConfigError("must be in [0, 1]", key="answer.mmr_lambda")
+
+
+def resolve_config_path(explicit: str | os.PathLike[str] | None) -> Path | None:
+    """The config file to read, following the documented lookup order."""
+    if explicit:
+        return Path(explicit)
+    from_env = os.environ.get(ENV_CONFIG)
+    if from_env:
+        return Path(from_env)
+    local = Path(DEFAULT_CONFIG_NAME)
+    return local if local.is_file() else None
+
+
+def load_settings(explicit: str | os.PathLike[str] | None = None) -> Settings:
+    """Settings from the config file found by the lookup order, plus environment overrides."""
+    path = resolve_config_path(explicit)
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            with path.open("rb") as handle:
+                data = tomllib.load(handle)
+        except FileNotFoundError:
+            raise ConfigError(f"config file {path} does not exist") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    settings = settings_from_mapping(data)
+    url = os.environ.get(ENV_DATABASE_URL)
+    if url:
+        settings = dataclasses.replace(
+            settings, database=dataclasses.replace(settings.database, url=url)
+        )
+    return settings

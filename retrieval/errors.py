@@ -1,0 +1,115 @@
+"""Domain errors: every failure a user can cause or meet has a class here.
+
+Callers (the CLI, the bot's error handler) map these to one-line messages; anything
+that is not a ``NewsbotError`` is a bug and is logged with its traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+
+class NewsbotError(Exception):
+    """Base of all expected failures. ``reason`` is a short sentence fit for a user."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ConfigError(NewsbotError):
+    """The configuration file or environment is invalid."""
+
+    def __init__(self, reason: str, *, key: str | None = None) -> None:
+        super().__init__(f"{key}: {reason}" if key else reason)
+        self.key = key
+
+
+class InputError(NewsbotError):
+    """An input (file, URL, JSONL line) cannot be turned into an article."""
+
+    def __init__(self, reason: str, *, input_name: str = "") -> None:
+        super().__init__(reason)
+        self.input_name = input_name
+
+
+class EmptyInput(InputError):
+    """The input has no content at all."""
+
+
+class BinaryInput(InputError):
+    """The input is not text (a NUL byte or undecodable bytes)."""
+
+
+class UnsupportedInput(InputError):
+    """The input's type is not one we can extract from."""
+
+
+class InputTooLarge(InputError):
+    """The input exceeds the configured size cap."""
+
+    def __init__(self, reason: str, *, input_name: str = "", limit: int = 0) -> None:
+        super().__init__(reason, input_name=input_name)
+        self.limit = limit
+
+
+class NoArticleFound(InputError):
+    """The input is readable but holds no article text."""
+
+
+class MalformedRecord(InputError):
+    """A structured record (a JSONL line) is not valid."""
+
+    def __init__(self, reason: str, *, input_name: str = "", line: int | None = None) -> None:
+        super().__init__(reason, input_name=input_name)
+        self.line = line
+
+
+class QueryError(NewsbotError):
+    """A query cannot be searched (empty after tokenizing, too long, bad option)."""
+
+
+class ArticleNotFound(NewsbotError):
+    """An article id or URL does not name an article visible in the caller's scope."""
+
+    def __init__(self, ref: str) -> None:
+        super().__init__(f"no article matches {ref!r}")
+        self.ref = ref
+
+
+class StorageUnavailable(NewsbotError):
+    """The database cannot be reached right now; the operation may be retried."""
+
+
+class IndexSnapshotError(NewsbotError):
+    """A saved index snapshot is missing, corrupt or from another format version."""
+
+
+FetchErrorKind = Literal[
+    "bad_url",  # unparsable URL, credentials in it, or no host
+    "bad_scheme",  # anything but http and https
+    "dns",  # the host name does not resolve
+    "blocked_address",  # the host is or resolves to a non-public address
+    "connection",  # refused, reset, or cut before the body ended
+    "tls",  # the TLS handshake or certificate check failed
+    "timeout",  # a connect, read, or total deadline ran out
+    "bad_status",  # a status other than success, redirect, or an expected 304
+    "too_many_redirects",  # more redirects than FetchSettings.max_redirects
+    "bad_content_type",  # a media type the caller does not accept
+    "bad_encoding",  # an unsupported or corrupt Content-Encoding
+    "too_large",  # the body (on the wire or decoded) exceeds FetchSettings.max_bytes
+    "decompression_bomb",  # the body inflates beyond FetchSettings.max_compression_ratio
+]
+
+
+class FetchError(NewsbotError):
+    """A URL could not be fetched, or was refused before any connection was made.
+
+    ``url`` is the URL of the hop that failed: the redirect target when a redirect is
+    refused, otherwise the URL that was asked for.
+    """
+
+    def __init__(self, reason: str, *, url: str, kind: FetchErrorKind) -> None:
+        super().__init__(reason)
+        self.url = url
+        self.kind: FetchErrorKind = kind

@@ -1,0 +1,146 @@
+"""Generic phrase patterns of page furniture found in scraped news pages.
+
+These are lists of what sites in general print around an article (share prompts,
+advert slots, "Also Read" lists, photo credits, copyright lines), not rules for any
+one site: every pattern here shows up across many publishers. Patterns are anchored
+or short so that a sentence of real prose mentioning "newsletter" is not caught.
+"""
+
+from __future__ import annotations
+
+import re
+
+_FLAGS = re.IGNORECASE
+
+# A whole line that is a control, a label or a slot rather than text.
+_WHOLE_LINE = re.compile(
+    r"^(?:advertisement|advertising|ad|ads|sponsored(?: content| links?)?|promoted|"
+    r"paid (?:content|post)|partner content|story continues below(?: advertisement)?|"
+    r"continue reading(?: the main story| below)?|scroll (?:down|to continue).*|"
+    r"(?:skip|close) (?:ad|advertisement)|werbung|anzeige|publicidad|pubblicit[àa]|"
+    r"реклама|share|shares|tweet|pin|email|e-mail|print|comment|comments|reply|"
+    r"facebook|twitter|linkedin|whatsapp|reddit|pinterest|flipboard|telegram|pocket|"
+    r"instagram|youtube|buffer|tumblr|google\+?|copy(?: link)?|link copied!?|more|"
+    r"menu|search|home|close|open|video|audio|photos?|image|gallery|loading\.*|"
+    r"previous|next|prev|back to top|top|listen|play|pause|caption|expand|"
+    r"show more(?: sharing options)?|read more|view comments|load more|see all|"
+    r"sign in|sign up|log in|login|register|subscribe|subscribe now|follow|follow us|"
+    r"[0-9]+ comments?|[0-9.,]+[km]? (?:shares|views|reads)|[•·|/\-–—_=*#~.]+)$",
+    _FLAGS,
+)
+# Prompts, promos and notices that may carry more words but are never article text.
+_PHRASES = re.compile(
+    r"(?:click here|tap here|connect with us on|follow us on|join (?:us|our) on|"
+    r"join our \w+ (?:channel|group|community)|on our (?:telegram|whatsapp|youtube) channel|"
+    r"subscribe to (?:our|the) |sign up (?:for|to) (?:our|the) |"
+    r"(?:get|receive) (?:our|the) (?:\w+ )?newsletter|newsletter sign[- ]?up|"
+    r"download (?:the|our) (?:\w+ )?app|listen to (?:this|the) (?:article|story)|"
+    r"^\s*(?:also read|read also|also see|see also|must read|don'?t miss|"
+    r"(?:related|recommended|trending|popular)(?:\s*:|\s+(?:articles?|stories|news|topics|"
+    r"coverage|content|posts|links|reading|videos?|now|for you|on|in)\b|\s*$)|"
+    r"more on this|more from|most (?:popular|read|viewed|shared|watched)|"
+    r"top stories|latest (?:news|stories)|you (?:may|might) (?:also )?like|"
+    r"more stories|more in |read next|up next|what to read next|"
+    r"topics?\s*:|tags?\s*:|keywords?\s*:|filed (?:under|to)|categories\s*:|"
+    r"share (?:this|on|via|to|the|all)|first published|disclaimer|"
+    r"(?:\(c\)|©|copyrights?)\s*(?:©\s*)?(?:\d{4}|by\b)|"
+    r"terms (?:of (?:use|service)|and conditions)|privacy (?:policy|notice)|"
+    r"cookie policy)|"
+    r"syndicated feed|auto-generated from|has not been edited by|"
+    r"all rights reserved|we use cookies|by continuing to (?:use|browse)|"
+    r"sharing (?:options|buttons|tools)|share panel|leave a (?:comment|reply)|"
+    r"post (?:a )?comment|join the (?:conversation|discussion)|"
+    r"media playback is (?:unsupported|not supported)|"
+    r"this (?:video|content) is (?:not )?available|javascript (?:is )?(?:disabled|required)|"
+    r"if you (?:buy|click|purchase) (?:something|through)|affiliate links?|"
+    r"we may (?:earn|receive) (?:a )?commission|click to tweet|tell us what you think|"
+    r"take (?:our|this|the) survey)",
+    _FLAGS,
+)
+# An author's biography line at the foot of an article.
+_AUTHOR_BIO = re.compile(
+    r"^(?:about the author\b|[A-Z][\w'.-]+(?: [A-Z][\w'.-]+){0,3} (?:is|was|has been|joined)"
+    r" (?:\w+ ){0,8}(?:reporter|writer|correspondent|editor|journalist|columnist|"
+    r"contributor|author|freelancer|producer|curator|blogger)\b)",
+)
+# Read-time labels ("2 min read") and player prompts.
+_READ_TIME = re.compile(r"\b\d+\s*(?:min(?:ute)?s?|mins?)\.?\s+read\b", _FLAGS)
+# Photo captions and credits: the credit is what marks them.
+_CAPTION = re.compile(
+    r"(?:\((?:photo|image|picture|pic|file photo|file image|video|photograph|credit|"
+    r"source|representational image|representative image)s?\s*(?:credit)?\s*:[^)]*\)\s*$|"
+    r"^(?:photo|image|picture|pic|photograph|credit|illustration|graphic|video|source)s?"
+    r"(?: credit)?\s*:|\b(?:photo|image|picture)s?\s*(?:credit|courtesy)?\s*:\s*\S+[^.!?]*$|"
+    r"\bcredit\s*:\s*\S+|\(ap photo[^)]*\)|image copyright|image caption|media caption|"
+    r"\bgetty images?\b|\bshutterstock\b|\bistock\b|\(image: [^)]*\)|"
+    r"^file (?:photo|image|picture)\b|\bphoto(?:graph)? by [A-Z]|"
+    r"\bimage \d+ of \d+\b|,\s(?:left|right|centre|center|second left|second right),\s|"
+    r"\bfrom left\b|^\d+\s?of\s?\d+(?=\S)|^\d+ / \d+$|back to gallery|credit\s*(?:\.\.\.|…)|"
+    r"^\([^()]{2,60} / [^()]{2,60}\)$)",
+    _FLAGS,
+)
+# Relative times of teaser lists and comments ("32M ago", "2 days ago at 07:52 am").
+_RELATIVE_TIME = re.compile(
+    r"^\s*(?:updated\s+|posted\s+|published\s+)?(?:an?|\d+)\s*(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|"
+    r"d|days?|w|wks?|weeks?|mo|months?|y|yrs?|years?)\s+ago\b",
+    _FLAGS,
+)
+# Lines after which a page holds no more article text: the footer's copyright notice
+# and the heading of a comment section.
+_PAGE_END = re.compile(
+    r"(?:^\s*(?:\(c\)|©|copyrights?)\s*(?:©\s*)?\d{4}|all rights reserved|"
+    r"^\s*\[?\s*\d+\s+comments?\s*\]?\s*$|^\s*(?:top rated|reader|user|show|view|load|"
+    r"latest|all)?\s*comments?\s*(?:\(\d+\))?\s*$|^\s*leave a (?:comment|reply)|"
+    r"^\s*(?:post|add|write) a comment|^\s*join the (?:conversation|discussion)|"
+    r"^\s*you must be logged in to post a comment|"
+    r"^\s*\d+\s+(?:thoughts|responses|replies|comments)\s+(?:on|to)\b)",
+    _FLAGS,
+)
+# Breadcrumbs: "Home / World News / ..." or "Home > Markets > ...".
+_BREADCRUMB = re.compile(r"^(?:home|start|startseite|accueil|inicio|главная)\s*[/>»›|:]", _FLAGS)
+_SEPARATOR_RUN = re.compile(r"\s[/>»›|]\s")
+# Separators a breadcrumb or a navigation line strings its items with.
+_MIN_CRUMB_SEPARATORS = 2
+
+
+def is_boilerplate(text: str) -> bool:
+    """A line of page furniture: controls, prompts, notices, read times, breadcrumbs."""
+    return bool(
+        _WHOLE_LINE.match(text)
+        or _PHRASES.search(text)
+        or _READ_TIME.search(text)
+        or is_breadcrumb(text)
+        or _AUTHOR_BIO.match(text)
+    )
+
+
+def is_caption(text: str) -> bool:
+    """A photo caption or credit line."""
+    return bool(_CAPTION.search(text))
+
+
+def is_breadcrumb(text: str) -> bool:
+    return (
+        bool(_BREADCRUMB.match(text)) or len(_SEPARATOR_RUN.findall(text)) >= _MIN_CRUMB_SEPARATORS
+    )
+
+
+def has_read_time(text: str) -> bool:
+    return bool(_READ_TIME.search(text))
+
+
+def is_relative_time(text: str) -> bool:
+    return bool(_RELATIVE_TIME.match(text))
+
+
+def ends_page(text: str) -> bool:
+    """A copyright notice or a comment-section heading: the article is over."""
+    return bool(_PAGE_END.search(text))
+
+
+def breadcrumb_tail(text: str) -> str | None:
+    """The last item of a breadcrumb line (often the article's own title)."""
+    if not is_breadcrumb(text):
+        return None
+    parts = [part.strip() for part in re.split(r"\s[/>»›|]\s|\s*[»›]\s*", text) if part.strip()]
+    return parts[-1] if len(parts) > 1 else None

@@ -1,0 +1,169 @@
+"""HTML pages: trafilatura for the body and metadata, our cleaner as a second opinion.
+
+trafilatura (precision mode, which scored best on the development pages) finds the
+main text of most pages. On some it stops after the first part of a split article;
+when it returns less than half of what the plain-text cleaner finds in the page's
+visible text, the cleaner's body is used instead. Publication times come from the
+page's own metadata (``article:published_time``, JSON-LD, ``<time>``) because
+trafilatura reports only the day.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import lxml.html
+import trafilatura
+from lxml import etree
+from trafilatura.settings import Document
+
+from retrieval.errors import EmptyInput, NoArticleFound
+from retrieval.extract.dates import parse_datetime
+from retrieval.extract.html_text import visible_text
+from retrieval.extract.model import ExtractedArticle
+from retrieval.extract.plaintext import extract_text, fallback_title
+from retrieval.extract.plaintext_meta import body_dateline
+from retrieval.normalize import normalize_block, normalize_text, paragraphs
+
+# trafilatura's body is replaced when shorter than this share of the cleaner's.
+FALLBACK_RATIO = 0.5
+_PUBLISHED_META = (
+    "article:published_time", "og:published_time", "og:article:published_time",
+    "datepublished", "pubdate", "publishdate", "publish-date", "date", "dc.date",
+    "dc.date.issued", "dcterms.created", "sailthru.date", "parsely-pub-date",
+    "article.published", "cxenseparse:recs:publishtime",
+)  # fmt: skip
+# Days a page's declared time may differ from trafilatura's date before we distrust it.
+MAX_DAY_DISAGREEMENT = 1
+_ROLE = re.compile(r"\b(?:writer|staff|correspondent|reporter|editor|contributor)\b", re.I)
+_JSONLD_PUBLISHED = re.compile(r'"datePublished"\s*:\s*"([^"]+)"')
+
+
+def extract_html(html: str, *, name: str, url: str | None = None) -> ExtractedArticle:
+    """The article of an HTML page; ``NoArticleFound`` when it has no main text."""
+    tree = parse_html(html)
+    if tree is None:
+        raise NoArticleFound(f"{name}: the HTML holds no document", input_name=name)
+    result = trafilatura.bare_extraction(
+        tree, url=url, with_metadata=True, include_comments=False, favor_precision=True
+    )
+    document = result if isinstance(result, Document) else Document()
+    main = _paragraphs(document.text or "")
+    second = _second_opinion(tree, name, url)
+    if second is not None and _word_count(main) < FALLBACK_RATIO * _word_count(
+        paragraphs(second.body)
+    ):
+        main = _unique(paragraphs(second.body))
+    if not main:
+        raise NoArticleFound(f"{name}: no article text found in the page", input_name=name)
+    title = _text(document.title) or (second.title if second else None)
+    main = _without_heading(main, title)
+    if not main:
+        raise NoArticleFound(f"{name}: no article text found in the page", input_name=name)
+    return ExtractedArticle(
+        title=title or fallback_title(main[0]),
+        body=normalize_block("\n\n".join(main)),
+        published=_agreeing(_published(tree), _day(document.date)),
+        source=_text(document.sitename) or (second.source if second else None),
+        byline=_authors(document.author) or (second.byline if second else None),
+        dateline=body_dateline(main[0]) or (second.dateline if second else None),
+        url=url or _text(document.url),
+        description=_text(document.description),
+        language=_language(tree),
+    )
+
+
+def parse_html(html: str) -> lxml.html.HtmlElement | None:
+    """An lxml tree of the page, or None when it has no elements at all."""
+    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
+    try:
+        tree = lxml.html.fromstring(html.encode("utf-8", errors="replace"), parser=parser)
+    except (etree.ParserError, ValueError):
+        return None
+    return tree if isinstance(tree, lxml.html.HtmlElement) else None
+
+
+def _second_opinion(
+    tree: lxml.html.HtmlElement, name: str, url: str | None
+) -> ExtractedArticle | None:
+    try:
+        return extract_text(visible_text(tree), name=name, url=url)
+    except (NoArticleFound, EmptyInput):
+        return None
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [line for line in (normalize_text(raw).strip() for raw in text.split("\n")) if line]
+
+
+def _without_heading(main: list[str], title: str | None) -> list[str]:
+    """The body without a leading copy of the headline (the page's <h1>)."""
+    if title and main and main[0].casefold() == title.casefold():
+        return main[1:]
+    return main
+
+
+def _unique(items: list[str]) -> list[str]:
+    """Paragraphs in order without exact repeats (pages that print the text twice)."""
+    return list(dict.fromkeys(items))
+
+
+def _word_count(items: list[str]) -> int:
+    return sum(len(item.split()) for item in items)
+
+
+def _text(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    cleaned = normalize_text(value).strip()
+    return cleaned or None
+
+
+def _published(tree: lxml.html.HtmlElement) -> datetime | None:
+    """The publication time the page declares in its metadata, with its zone."""
+    for meta in tree.iter("meta"):
+        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
+        if key in _PUBLISHED_META:
+            value = parse_datetime(meta.get("content") or "")
+            if value is not None:
+                return value
+    for script in tree.iter("script"):
+        if (script.get("type") or "").lower() == "application/ld+json" and script.text:
+            match = _JSONLD_PUBLISHED.search(script.text)
+            if match and (value := parse_datetime(match.group(1))) is not None:
+                return value
+    for element in tree.iter("time"):
+        value = parse_datetime(element.get("datetime") or "")
+        if value is not None:
+            return value
+    return None
+
+
+def _agreeing(declared: datetime | None, day: datetime | None) -> datetime | None:
+    """The declared time unless trafilatura's (validated) day contradicts it."""
+    if declared is None or day is None:
+        return declared or day
+    gap = abs((declared.date() - day.date()).days)
+    return declared if gap <= MAX_DAY_DISAGREEMENT else day
+
+
+def _authors(value: object) -> str | None:
+    """trafilatura joins authors with ";" and keeps job titles; keep the names."""
+    text = _text(value)
+    if text is None:
+        return None
+    names = [part.strip() for part in text.split(";") if part.strip()]
+    kept = [name for name in names if not _ROLE.search(name)] or names
+    return ", ".join(kept)
+
+
+def _day(value: object) -> datetime | None:
+    return parse_datetime(value) if isinstance(value, str) else None
+
+
+def _language(tree: lxml.html.HtmlElement) -> str | None:
+    lang = (
+        tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang") or ""
+    ).strip()
+    return lang.split("-")[0].lower() or None

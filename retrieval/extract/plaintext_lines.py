@@ -1,0 +1,162 @@
+"""Lines of a plain-text scrape, each with the signals the cleaner decides on.
+
+A browser's copy of a page puts every block (paragraph, menu item, caption, button)
+on its own line, so the line is the unit: we measure its length, stopword share,
+capitalisation and ending, and sort it into one of six kinds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from enum import Enum
+
+from retrieval.extract import boilerplate as bp
+from retrieval.extract import linewords as lw
+from retrieval.extract.bylines import is_byline
+from retrieval.extract.dates import find_datetime
+from retrieval.normalize import normalize_text
+
+
+class Kind(Enum):
+    GOOD = "good"  # article-like prose
+    SHORT = "short"  # short or headline-shaped: a heading, a menu item, a link
+    BOILER = "boiler"  # page furniture recognised by its wording
+    CAPTION = "caption"  # photo caption or credit
+    META = "meta"  # date, byline or read-time line
+    END = "end"  # copyright notice or comment-section heading: no article text follows
+
+
+@dataclass(frozen=True)
+class Line:
+    index: int  # position among the non-blank lines
+    text: str
+    words: int
+    kind: Kind
+    clause: bool  # ends like prose (sentence punctuation, colon, quote)
+
+
+# A line ending like prose is article text from this many words on.
+GOOD_MIN_WORDS = 8
+# A line is article text from this many words on even without a final stop ...
+LONG_MIN_WORDS = 25
+# ... provided this share of its words are stopwords (name lists and keyword lines are not).
+LONG_MIN_STOPWORDS = 0.1
+# Headline shape: at least this share of capitalised words (Title Case) ...
+HEADLINE_CAPS = 0.7
+# ... over at least this many words.
+HEADLINE_MIN_WORDS = 4
+# Date and byline lines are short; longer lines mentioning a date are prose.
+META_MAX_WORDS = 25
+# Words a date line may carry besides the date itself ("Updated", a name, a city).
+META_REST_WORDS = 8
+# Short lines repeated this often on a page are navigation.
+REPEATED_NAV = 3
+
+_META_LABEL = re.compile(
+    r"\b(?:updated|published|posted|modified|created|written|released|issued|"
+    r"last updated|date|dated|on)\b|\|",
+    re.I,
+)
+# "— Robert Maguire (@RobertMaguire_) November 18, 2019": a quoted post, part of the text.
+_ATTRIBUTION = re.compile(r"^\s*[—–-].*@")
+# Teasers are cut off with an ellipsis; article sentences rarely are.
+_TRUNCATED = re.compile(r"(?:\.\.\.|…)\s*$")
+_LIST_MARK = re.compile(r"^\s*(?:\d{1,3}[.)]|[-•*–·▪●]|\(?[a-z]\))\s+\S", re.I)
+# Hard-wrapped text: most lines of a block fall in this character range.
+WRAP_MIN_CHARS, WRAP_MAX_CHARS = 45, 100
+WRAP_SHARE = 0.75
+
+
+def split_lines(text: str) -> list[Line]:
+    """Non-blank, normalised lines with their kinds; hard-wrapped paragraphs re-joined."""
+    raw = [line for block in _blocks(normalize_text(text)) for line in _unwrap(block)]
+    counts = Counter(raw)
+    lines = []
+    for index, line in enumerate(raw):
+        words = lw.word_count(line)
+        kind = classify(line, words, repeats=counts[line])
+        lines.append(Line(index, line, words, kind, lw.ends_clause(line)))
+    return lines
+
+
+def _blocks(text: str) -> list[list[str]]:
+    """Runs of non-blank, stripped lines (blank lines separate blocks)."""
+    blocks: list[list[str]] = []
+    current: list[str] = []
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            current.append(stripped)
+        elif current:
+            blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def _unwrap(block: list[str]) -> list[str]:
+    """Join a hard-wrapped paragraph (lines of similar width, broken mid-sentence)."""
+    if len(block) < 2:
+        return block
+    body = block[:-1]
+    wrapped = sum(1 for line in body if WRAP_MIN_CHARS <= len(line) <= WRAP_MAX_CHARS)
+    open_ended = sum(1 for line in body if not lw.ends_sentence(line))
+    if wrapped < WRAP_SHARE * len(body) or open_ended < WRAP_SHARE * len(body):
+        return block
+    if any(len(line) > WRAP_MAX_CHARS for line in block):
+        return block
+    return [" ".join(block)]
+
+
+def classify(text: str, words: int, *, repeats: int = 1) -> Kind:
+    if bp.ends_page(text):
+        return Kind.END
+    if bp.is_caption(text):
+        return Kind.CAPTION
+    if is_meta(text, words):
+        return Kind.META
+    if bp.is_boilerplate(text):
+        return Kind.BOILER
+    if repeats >= REPEATED_NAV and words < GOOD_MIN_WORDS:
+        return Kind.BOILER
+    return Kind.GOOD if is_prose(text, words) else Kind.SHORT
+
+
+def is_prose(text: str, words: int) -> bool:
+    if is_headline(text, words) or (_TRUNCATED.search(text) and words < LONG_MIN_WORDS):
+        return False
+    if lw.ends_clause(text) and words >= GOOD_MIN_WORDS:
+        return True
+    return words >= LONG_MIN_WORDS and lw.stopword_share(text) >= LONG_MIN_STOPWORDS
+
+
+def is_headline(text: str, words: int) -> bool:
+    """Title Case and not closed by a full stop: a headline or a link to one."""
+    return (
+        words >= HEADLINE_MIN_WORDS
+        and not lw.ends_sentence(text.rstrip("?!"))
+        and not text.rstrip().endswith(".")
+        and lw.capitalised_share(text) >= HEADLINE_CAPS
+    )
+
+
+def is_meta(text: str, words: int) -> bool:
+    """A date line, a byline or a read-time line."""
+    if words > META_MAX_WORDS:
+        return False
+    if bp.has_read_time(text) or bp.is_relative_time(text):
+        return True
+    if is_byline(text):
+        return True
+    found = find_datetime(text)
+    if found is None or _ATTRIBUTION.match(text):
+        return False
+    rest = text[: found.start] + " " + text[found.end :]
+    return bool(_META_LABEL.search(rest)) or lw.word_count(rest) <= META_REST_WORDS
+
+
+def is_list_item(text: str) -> bool:
+    return bool(_LIST_MARK.match(text))

@@ -1,0 +1,420 @@
+"""An incremental BM25Okapi inverted index whose scores equal rank_bm25's exactly.
+
+Layout (Lucene-like): a term dictionary (str -> term id) and global document
+frequencies; immutable CSR segments over contiguous slot ranges plus a small mutable
+pending tail; per-slot numpy columns (length, passage id, metadata, liveness). Removal
+marks the slot dead and decrements the document frequencies from the forward index;
+dead postings are dropped when segments merge, and dead slots when the index compacts.
+
+Statistics are rank_bm25's over the live passages: idf = log(N - df + 0.5) -
+log(df + 0.5), negative idfs replaced by epsilon * (mean raw idf over every term with
+df > 0), avgdl over all live passages. Derived values are recomputed lazily after a
+change. Not safe for concurrent use without the internal lock, which every public
+method takes.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import Counter
+from collections.abc import Collection, Iterable, Sequence
+from itertools import chain, islice
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from retrieval.index.columns import Columns
+from retrieval.index.filters import Allowed, PassageFilter, filter_mask, slot_set_mask
+from retrieval.index.impacts import ImpactTable
+from retrieval.index.pending import Pending
+from retrieval.index.prune import Admit, search_pruned
+from retrieval.index.search import (
+    Candidates,
+    ScoringView,
+    accumulate,
+    make_plan,
+    ranked,
+    ranked_with_predicate,
+    scores_of,
+)
+from retrieval.index.segments import Segment, build_segment, forward_from_tokens, merge_segments
+from retrieval.index.snapshot import load_snapshot, save_snapshot
+from retrieval.index.types import Hit, PassageMeta
+
+# Pending passages written out as one segment once this many slots accumulate.
+FLUSH_SLOTS = 4096
+# add_many builds segments of at most this many passages (bounds its temporary memory).
+BULK_CHUNK = 1 << 17
+# add_many batches smaller than this go through the pending tail instead.
+BULK_MIN = 512
+# Tiered merging: this many adjacent segments of one size class are merged into one.
+MERGE_FACTOR = 4
+# Segments reaching this many slots are not merged further.
+MAX_MERGED_SLOTS = 1 << 21
+# Compact (renumber slots) when dead slots exceed both this count and the live count.
+COMPACT_MIN_DEAD = 1024
+
+_META_DEFAULT = PassageMeta()
+
+
+class _TermIds(dict[str, int]):
+    """Term -> id; indexing an unknown term assigns the next id (lookups use ``get``)."""
+
+    def __missing__(self, term: str) -> int:
+        tid = len(self)
+        self[term] = tid
+        return tid
+
+
+class BM25Index:
+    """BM25Okapi over passages, with incremental add/remove, filters and snapshots."""
+
+    def __init__(self, k1: float = 1.5, b: float = 0.75, epsilon: float = 0.25) -> None:
+        self.k1, self.b, self.epsilon = float(k1), float(b), float(epsilon)
+        self.position = 0  # change-log position of the owner; saved with snapshots
+        self._lock = threading.RLock()
+        self._vocab = _TermIds()
+        self._df = np.zeros(1024, dtype=np.int64)
+        self._columns = Columns()
+        self._slot_of: dict[int, int] = {}
+        self._segments: list[Segment] = []
+        self._pending = Pending(0)
+        self._impacts = ImpactTable()
+        self._total_len = 0
+        self._dead = 0
+        self._idf_floor: float | None = None  # epsilon * average idf; None when stale
+        self._scratch = np.zeros(0, dtype=np.float64)
+
+    # ----------------------------------------------------------------- inspection
+    def __len__(self) -> int:
+        return len(self._slot_of)
+
+    def __contains__(self, passage_id: object) -> bool:
+        return passage_id in self._slot_of
+
+    def passage_ids(self) -> list[int]:
+        """Ids of the passages in the index, in insertion order."""
+        with self._lock:
+            return sorted(self._slot_of, key=self._slot_of.__getitem__)
+
+    def article_of(self, passage_id: int) -> int:
+        """The article id a passage was added with; KeyError when absent."""
+        with self._lock:
+            return int(self._columns.article[self._slot_of[passage_id]])
+
+    def idf(self, term: str) -> float:
+        """The idf rank_bm25 would use for ``term`` (0.0 when no passage has it)."""
+        with self._lock:
+            tid = self._vocab.get(term)
+            return self._term_idf(tid) if tid is not None else 0.0
+
+    # ------------------------------------------------------------------- changes
+    def add(
+        self,
+        passage_id: int,
+        tokens: Sequence[str],
+        *,
+        article_id: int = 0,
+        scope: int = 0,
+        source: int = 0,
+        published: int = 0,
+    ) -> None:
+        """Add a passage; re-adding an existing id replaces it."""
+        with self._lock:
+            if passage_id in self._slot_of:
+                self._remove(passage_id)
+            counts = Counter(map(self._vocab.__getitem__, tokens))
+            self._grow_df()
+            terms = np.fromiter(counts, dtype=np.int64, count=len(counts))
+            self._df[terms] += 1
+            meta = np.array([[article_id, scope, source, published]], dtype=np.int64)
+            lengths = np.array([len(tokens)], dtype=np.int64)
+            slot = self._columns.append(lengths, np.array([passage_id], dtype=np.int64), meta)
+            self._slot_of[passage_id] = slot
+            self._total_len += len(tokens)
+            self._pending.add(slot, dict(counts))
+            self._idf_floor = None
+            if self._pending.slot_count >= FLUSH_SLOTS:
+                self._flush()
+
+    def add_many(self, items: Iterable[tuple[int, Sequence[str], PassageMeta]]) -> None:
+        """Add many passages (later duplicates replace earlier ones), vectorised in bulk."""
+        iterator = iter(items)
+        with self._lock:
+            while chunk := list(islice(iterator, BULK_CHUNK)):
+                if len(chunk) < BULK_MIN:
+                    for pid, tokens, meta in chunk:
+                        self.add(
+                            pid,
+                            tokens,
+                            article_id=meta.article_id,
+                            scope=meta.scope,
+                            source=meta.source,
+                            published=meta.published,
+                        )
+                else:
+                    self._add_bulk(chunk)
+
+    def remove(self, passage_id: int) -> bool:
+        """Remove a passage; False when it is not in the index."""
+        with self._lock:
+            if passage_id not in self._slot_of:
+                return False
+            self._remove(passage_id)
+            self._maybe_compact()
+            return True
+
+    def remove_article(self, article_id: int) -> int:
+        """Remove every passage of an article; returns how many were removed."""
+        with self._lock:
+            n = self._columns.size
+            hits = (self._columns.article[:n] == article_id) & self._columns.alive[:n]
+            slots = np.flatnonzero(hits)
+            for pid in self._columns.passage[slots].tolist():
+                self._remove(pid)
+            self._maybe_compact()
+            return len(slots)
+
+    # -------------------------------------------------------------------- search
+    def search(
+        self, query_tokens: Sequence[str], k: int = 10, allowed: Allowed = None
+    ) -> list[Hit]:
+        """The ``k`` best passages holding a query term, best first, ties by id."""
+        if k <= 0:
+            return []
+        with self._lock:
+            terms = self._query_terms(query_tokens)
+            if not terms:
+                return []
+            view = self._view()
+            plan = make_plan(view, terms)
+            passage = self._columns.passage
+            if allowed is not None and not isinstance(allowed, PassageFilter | Collection):
+                cand = self._admitted(accumulate(view, plan, self._scratch_buffer()), None)
+                slots, scores = ranked_with_predicate(cand, passage, k, allowed)
+                return [Hit(int(passage[s]), sc) for s, sc in zip(slots, scores, strict=True)]
+            admit = self._admission(allowed)
+            cand_or_none = search_pruned(view, plan, self._scratch_buffer(), k, admit)
+            if cand_or_none is None:
+                cand = self._admitted(accumulate(view, plan, self._scratch_buffer()), admit)
+            else:
+                cand = cand_or_none
+            top_slots, top_scores = ranked(cand, passage, k)
+            return [
+                Hit(int(p), float(s))
+                for p, s in zip(passage[top_slots].tolist(), top_scores.tolist(), strict=True)
+            ]
+
+    def get_scores(
+        self, query_tokens: Sequence[str], passage_ids: Sequence[int]
+    ) -> NDArray[np.float64]:
+        """BM25 scores of the given passages (KeyError for an id not in the index)."""
+        with self._lock:
+            slots = np.array([self._slot_of[p] for p in passage_ids], dtype=np.int64)
+            view = self._view()
+            return scores_of(view, make_plan(view, self._query_terms(query_tokens)), slots)
+
+    # ------------------------------------------------------------- persistence
+    def save(self, path: Path) -> None:
+        """Write a snapshot directory atomically (temporary directory, then rename)."""
+        with self._lock:
+            self._flush()
+            save_snapshot(self, Path(path))
+
+    @classmethod
+    def load(cls, path: Path, *, mmap: bool = True) -> BM25Index:
+        """Open a snapshot; IndexSnapshotError when missing, corrupt or of another version."""
+        return load_snapshot(cls, Path(path), mmap=mmap)
+
+    # ---------------------------------------------------------------- internals
+    def _avgdl(self) -> float:
+        return self._total_len / len(self._slot_of)
+
+    def _view(self) -> ScoringView:
+        avgdl = self._avgdl() if self._slot_of else 1.0
+        return ScoringView(
+            segments=self._segments,
+            pending=self._pending,
+            weights=self._impacts.weights(self.k1, self.b, avgdl),
+            doc_len=self._columns.doc_len,
+            k1=self.k1,
+            b=self.b,
+            avgdl=avgdl,
+        )
+
+    def _scratch_buffer(self) -> NDArray[np.float64]:
+        """The per-slot score buffer, all NaN between searches (see ``search.accumulate``)."""
+        if len(self._scratch) < self._columns.capacity:
+            self._scratch = np.full(self._columns.capacity, np.nan, dtype=np.float64)
+        return self._scratch
+
+    def _query_terms(self, query_tokens: Sequence[str]) -> list[tuple[int, float]]:
+        """(term id, idf) per query token in order, unknown terms left out (they add 0)."""
+        out = []
+        for token in query_tokens:
+            tid = self._vocab.get(token)
+            if tid is not None and self._df[tid] > 0:
+                out.append((tid, self._term_idf(tid)))
+        return out
+
+    def _term_idf(self, tid: int) -> float:
+        df = int(self._df[tid])
+        if df == 0:
+            return 0.0
+        n = len(self._slot_of)
+        idf = math.log(n - df + 0.5) - math.log(df + 0.5)
+        return idf if idf >= 0 else self._floor()
+
+    def _floor(self) -> float:
+        if self._idf_floor is None:
+            df = self._df[: len(self._vocab)]
+            df = df[df > 0].astype(np.float64)
+            n = float(len(self._slot_of))
+            raw = np.log(n - df + 0.5) - np.log(df + 0.5)
+            self._idf_floor = self.epsilon * (float(raw.sum()) / len(raw))
+        return self._idf_floor
+
+    def _admission(self, allowed: Allowed) -> Admit:
+        """A vectorised test of which slots are live and allowed; None when all are."""
+        alive = self._columns.alive
+        if isinstance(allowed, PassageFilter) and not allowed.is_open():
+            spec, columns = allowed, self._columns
+            return lambda slots: alive[slots] & filter_mask(spec, columns, slots)
+        if isinstance(allowed, Collection) and not isinstance(allowed, PassageFilter):
+            wanted = [self._slot_of[p] for p in allowed if p in self._slot_of]
+            allowed_slots = np.unique(np.array(wanted, dtype=np.int64))
+            return lambda slots: alive[slots] & slot_set_mask(allowed_slots, slots)
+        if self._dead:
+            return lambda slots: np.asarray(alive[slots])
+        return None
+
+    def _admitted(self, cand: Candidates, admit: Admit) -> Candidates:
+        """The candidates ``admit`` lets through (only live ones when it is None)."""
+        if admit is None and self._dead:
+            keep = self._columns.alive[cand.slots]
+        elif admit is not None:
+            keep = admit(cand.slots)
+        else:
+            return cand
+        return cand if keep.all() else Candidates(cand.slots[keep], cand.scores[keep])
+
+    def _grow_df(self) -> None:
+        if len(self._vocab) > len(self._df):
+            grown = np.zeros(max(len(self._vocab), 2 * len(self._df)), dtype=np.int64)
+            grown[: len(self._df)] = self._df
+            self._df = grown
+
+    def _remove(self, passage_id: int) -> None:
+        slot = self._slot_of.pop(passage_id)
+        self._columns.alive[slot] = False
+        self._total_len -= int(self._columns.doc_len[slot])
+        self._dead += 1
+        if slot >= self._pending.base:
+            terms = np.fromiter(self._pending.remove(slot), dtype=np.int64)
+        else:
+            terms = self._segment_of(slot).doc_terms(slot).astype(np.int64)
+        self._df[terms] -= 1
+        self._idf_floor = None
+
+    def _segment_of(self, slot: int) -> Segment:
+        lo, hi = 0, len(self._segments)
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if self._segments[mid].base <= slot:
+                lo = mid
+            else:
+                hi = mid
+        return self._segments[lo]
+
+    def _flush(self) -> None:
+        """Write the pending tail out as a segment."""
+        pending = self._pending
+        if pending.slot_count == 0:
+            return
+        fwd_ptr, fwd_terms, fwd_tf = pending.forward()
+        doc_len = self._columns.doc_len[pending.base : pending.end].astype(np.int64)
+        segment = build_segment(pending.base, fwd_ptr, fwd_terms, fwd_tf, doc_len, self._impacts)
+        self._pending = Pending(pending.end)
+        self._append_segment(segment)
+
+    def _add_bulk(self, chunk: list[tuple[int, Sequence[str], PassageMeta]]) -> None:
+        """Build one segment from many passages at once (the pending tail is flushed first)."""
+        self._flush()
+        pid_list = [item[0] for item in chunk]
+        for pid in pid_list:
+            if pid in self._slot_of:
+                self._remove(pid)
+        token_lists = [item[1] for item in chunk]
+        lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(chunk))
+        flat = np.fromiter(
+            map(self._vocab.__getitem__, chain.from_iterable(token_lists)),
+            dtype=np.int32,
+            count=int(lengths.sum()),
+        )
+        del token_lists
+        self._grow_df()
+        fwd_ptr, fwd_terms, fwd_tf = forward_from_tokens(flat, lengths)
+        del flat
+        self._df += np.bincount(fwd_terms, minlength=len(self._df))
+        base = self._columns.append(lengths, np.array(pid_list, dtype=np.int64), _meta(chunk))
+        segment = build_segment(base, fwd_ptr, fwd_terms, fwd_tf, lengths, self._impacts)
+        self._pending = Pending(segment.end)
+        self._total_len += int(lengths.sum())
+        self._append_segment(segment)
+        if len(set(pid_list)) == len(pid_list):
+            self._slot_of.update(zip(pid_list, range(base, base + len(pid_list)), strict=True))
+        else:
+            for offset, pid in enumerate(pid_list):
+                if pid in self._slot_of:  # a duplicate within the chunk: the later one wins
+                    self._remove(pid)
+                self._slot_of[pid] = base + offset
+        self._idf_floor = None
+        self._maybe_compact()
+
+    def _append_segment(self, segment: Segment) -> None:
+        self._segments.append(segment)
+        while True:
+            tail = self._segments[-MERGE_FACTOR:]
+            sizes = [s.end - s.base for s in tail]
+            if len(tail) < MERGE_FACTOR or sum(sizes) > MAX_MERGED_SLOTS:
+                return
+            if len({_size_class(s) for s in sizes}) != 1:
+                return
+            merged = merge_segments(tail, self._columns.alive, len(self._vocab))
+            self._segments[-MERGE_FACTOR:] = [merged]
+
+    def _maybe_compact(self) -> None:
+        """Renumber slots without the dead ones once they outnumber the live ones."""
+        if self._dead <= max(COMPACT_MIN_DEAD, len(self._slot_of)):
+            return
+        self._flush()
+        alive = self._columns.alive[: self._columns.size].copy()
+        remap = self._columns.compact()
+        if self._segments:
+            merged = merge_segments(self._segments, alive, len(self._vocab), remap)
+            self._segments = [merged] if merged.end > 0 else []
+        self._pending = Pending(self._columns.size)
+        self._slot_of = {pid: int(remap[slot]) for pid, slot in self._slot_of.items()}
+        self._dead = 0
+
+
+def _meta(chunk: list[tuple[int, Sequence[str], PassageMeta]]) -> NDArray[np.int64]:
+    """Rows of (article, scope, source, published), one per passage."""
+    metas = [item[2] for item in chunk]
+    out = np.empty((len(metas), 4), dtype=np.int64)
+    out[:, 0] = [m.article_id for m in metas]
+    out[:, 1] = [m.scope for m in metas]
+    out[:, 2] = [m.source for m in metas]
+    out[:, 3] = [m.published for m in metas]
+    return out
+
+
+def _size_class(slots: int) -> int:
+    """Tier of a segment: 0 up to FLUSH_SLOTS slots, +1 per MERGE_FACTOR times larger."""
+    tier, bound = 0, FLUSH_SLOTS
+    while slots > bound:
+        tier += 1
+        bound *= MERGE_FACTOR
+    return tier

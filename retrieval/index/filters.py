@@ -1,0 +1,71 @@
+"""Restricting a search to some passages, vectorised over the per-slot columns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeAlias
+
+import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from retrieval.index.columns import Columns
+
+
+@dataclass(frozen=True)
+class PassageFilter:
+    """Which passages a search may return; ``None`` fields do not restrict, fields AND."""
+
+    scopes: frozenset[int] | None = None  # scope ids: 0 = global, else a Discord guild id
+    sources: frozenset[int] | None = None  # source ids
+    since: int | None = None  # published (epoch seconds) >= since
+    until: int | None = None  # published < until
+    articles: frozenset[int] | None = None  # article ids
+
+    def is_open(self) -> bool:
+        """True when nothing is restricted."""
+        return (
+            self.scopes is None
+            and self.sources is None
+            and self.since is None
+            and self.until is None
+            and self.articles is None
+        )
+
+
+# What ``BM25Index.search`` accepts as ``allowed``: passage ids, a filter, or a predicate.
+Allowed: TypeAlias = Collection[int] | PassageFilter | Callable[[int], bool] | None
+
+
+def _member(values: NDArray[np.int64], allowed: frozenset[int]) -> NDArray[np.bool_]:
+    if not allowed:
+        return np.zeros(len(values), dtype=bool)
+    return np.isin(values, np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
+
+
+def filter_mask(
+    spec: PassageFilter, columns: Columns, slots: NDArray[np.int32]
+) -> NDArray[np.bool_]:
+    """Which of ``slots`` pass ``spec`` (liveness is checked by the caller)."""
+    keep = np.ones(len(slots), dtype=bool)
+    if spec.scopes is not None:
+        keep &= _member(columns.scope[slots], spec.scopes)
+    if spec.sources is not None:
+        keep &= _member(columns.source[slots], spec.sources)
+    if spec.articles is not None:
+        keep &= _member(columns.article[slots], spec.articles)
+    if spec.since is not None:
+        keep &= columns.published[slots] >= spec.since
+    if spec.until is not None:
+        keep &= columns.published[slots] < spec.until
+    return keep
+
+
+def slot_set_mask(allowed_slots: NDArray[np.int64], slots: NDArray[np.int32]) -> NDArray[np.bool_]:
+    """Which of ``slots`` are in the sorted array ``allowed_slots``."""
+    if len(allowed_slots) == 0:
+        return np.zeros(len(slots), dtype=bool)
+    pos = np.searchsorted(allowed_slots, slots)
+    pos[pos == len(allowed_slots)] = 0
+    return np.asarray(allowed_slots[pos] == slots)

@@ -1,0 +1,140 @@
+"""MaxScore dynamic pruning for queries with long postings, keeping scores exact.
+
+Each query term has an upper bound on what it can add to any passage: idf times the
+term-frequency factor of (largest tf, shortest passage) among its postings, times its
+repeats. Terms are scored in decreasing bound order. Once the bounds of the terms not
+yet scored sum to less than the k-th best partial score so far (``theta``), no
+untouched passage can reach the top k, so the remaining, usually most common, terms are
+looked up only for the current candidates instead of being scanned, and candidates
+that cannot reach ``theta`` any more are dropped as bounds are used up.
+
+The partial sums here add terms out of query order, so they can differ from rank_bm25
+in the last bits. They only choose a small candidate set, with a relative slack far
+above rounding error; the scores returned are recomputed exactly in query order.
+Pruning needs every contribution to be non-negative, so any query with a non-positive
+idf is left to exhaustive scoring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from retrieval.index.impacts import tf_weight
+from retrieval.index.search import (
+    Candidates,
+    QueryPlan,
+    ScoringView,
+    add_into,
+    collect,
+    contributions,
+    lookup,
+    scores_of,
+)
+
+# Below this many postings in total exhaustive scoring is about as fast: do not prune.
+PRUNE_MIN_POSTINGS = 50_000
+# Relative slack on every pruning decision, far above float64 rounding of the sums.
+_MARGIN = 1e-9
+
+# Which slots may be returned (live, allowed); None admits every slot.
+Admit = Callable[[NDArray[np.int32]], NDArray[np.bool_]] | None
+
+
+def upper_bounds(view: ScoringView, plan: QueryPlan) -> NDArray[np.float64]:
+    """The most each distinct query term can add to one passage's score."""
+    best = np.zeros(len(plan.terms), dtype=np.float64)
+    for seg, rows in zip(view.segments, plan.rows, strict=True):
+        found = np.flatnonzero(rows >= 0)
+        if len(found) == 0:
+            continue
+        r = rows[found]
+        tf = seg.max_tf[r].astype(np.float64)
+        dl = seg.min_dl[r].astype(np.float64)
+        best[found] = np.maximum(best[found], tf_weight(tf, dl, view.k1, view.b, view.avgdl))
+    for j, (_, weights) in enumerate(plan.pending):
+        if len(weights):
+            best[j] = max(best[j], float(weights.max()))
+    return np.asarray(best * np.array(plan.idf) * np.array(plan.repeats), dtype=np.float64)
+
+
+def _kth(scores: NDArray[np.float64], k: int) -> float:
+    if len(scores) < k:
+        return -np.inf
+    return float(np.partition(scores, len(scores) - k)[len(scores) - k])
+
+
+def _slack(theta: float) -> float:
+    return theta - abs(theta) * _MARGIN
+
+
+def search_pruned(
+    view: ScoringView, plan: QueryPlan, scratch: NDArray[np.float64], k: int, admit: Admit
+) -> Candidates | None:
+    """Admitted candidates holding the top ``k`` (exact scores), or None if not applicable.
+
+    ``scratch`` follows ``search.accumulate``'s contract (all NaN on entry and exit).
+    """
+    if len(plan.terms) < 2 or min(plan.idf) <= 0 or sum(plan.postings) < PRUNE_MIN_POSTINGS:
+        return None
+    bounds = upper_bounds(view, plan)
+    order = np.argsort(-bounds, kind="stable").tolist()
+    factor = [plan.idf[j] * plan.repeats[j] for j in range(len(plan.terms))]
+    rest, scored_bounds, theta = float(bounds.sum()), 0.0, -np.inf
+    touched: list[NDArray[np.int32]] = []
+    split = len(order)
+    for pos, j in enumerate(order):
+        first_term = not touched
+        for slots, contrib in contributions(view, plan, j, factor[j]):
+            if first_term:
+                scratch[slots] = contrib
+                touched.append(slots)
+            else:
+                add_into(scratch, slots, contrib, touched)
+        rest -= bounds[j]
+        scored_bounds += bounds[j]
+        # theta <= the best partial score <= scored_bounds: only then can the test pass.
+        if pos + 1 < len(order) and rest < scored_bounds:
+            so_far = np.concatenate(touched)
+            partial = scratch[so_far]
+            theta = _kth(partial if admit is None else partial[admit(so_far)], k)
+            if rest < _slack(theta):
+                split = pos + 1
+                break
+    cand = collect(scratch, touched)
+    keep = admit(cand.slots) if admit is not None else None
+    if split < len(order):  # drop what cannot reach theta before sorting the rest
+        reach = cand.scores + rest >= _slack(theta)
+        keep = reach if keep is None else keep & reach
+    if keep is not None:
+        cand = Candidates(cand.slots[keep], cand.scores[keep])
+    ids = cand.slots.astype(np.int64)
+    by_slot = np.argsort(ids) if split < len(order) else np.arange(len(ids))
+    remaining = order[split:]
+    return _complete(view, plan, ids[by_slot], cand.scores[by_slot], remaining, bounds, k, theta)
+
+
+def _complete(
+    view: ScoringView,
+    plan: QueryPlan,
+    slots: NDArray[np.int64],
+    scores: NDArray[np.float64],
+    remaining: list[int],
+    bounds: NDArray[np.float64],
+    k: int,
+    theta: float,
+) -> Candidates:
+    """Add the unscanned terms to sorted candidates, pruning; exact scores for the best."""
+    rest = float(bounds[remaining].sum()) if remaining else 0.0
+    for j in remaining:
+        alive = scores + rest >= _slack(theta)
+        slots, scores = slots[alive], scores[alive]
+        scores = scores + plan.idf[j] * plan.repeats[j] * lookup(view, plan, j, slots)
+        rest = max(rest - float(bounds[j]), 0.0)
+        theta = max(theta, _kth(scores, k))
+    theta = _kth(scores, k)
+    if theta > -np.inf:
+        slots = slots[scores >= _slack(theta)]
+    return Candidates(slots.astype(np.int32), scores_of(view, plan, slots))

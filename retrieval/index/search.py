@@ -1,0 +1,250 @@
+"""Term-at-a-time BM25 scoring over segments, exact scores for chosen slots, top-k.
+
+Scores are accumulated into a reusable dense buffer indexed by slot, one query term at
+a time in query order (repeats included), exactly as rank_bm25 adds them, so the
+float64 sums are identical. Only the postings of the query terms are touched. Unused
+buffer entries hold NaN, which marks the first touch of a slot, so the candidate list
+comes out without duplicates; only touched entries are read back and reset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from retrieval.index.impacts import tf_weight
+from retrieval.index.pending import Pending
+from retrieval.index.segments import Segment
+
+# A term with more postings than this many times the weight table gets a per-query
+# table of idf * weight (one gather per posting instead of a gather and a multiply).
+_TABLE_RATIO = 2
+# Growth factor of the candidate window when a predicate rejects ranked passages.
+_PREDICATE_WIDEN = 4
+
+
+@dataclass(frozen=True)
+class ScoringView:
+    """What scoring needs from the index, valid until the index next changes."""
+
+    segments: Sequence[Segment]
+    pending: Pending
+    weights: NDArray[np.float64]  # term-frequency factor of each impact code
+    doc_len: NDArray[np.int32]
+    k1: float
+    b: float
+    avgdl: float
+
+    def pending_weights(self, term: int) -> tuple[NDArray[np.int32], NDArray[np.float64]]:
+        """Slots and term-frequency factors of a term's postings in the pending tail."""
+        slots, tf = self.pending.term_postings(term)
+        if len(slots) == 0:
+            return slots, np.zeros(0, dtype=np.float64)
+        dl = self.doc_len[slots].astype(np.float64)
+        return slots, tf_weight(tf.astype(np.float64), dl, self.k1, self.b, self.avgdl)
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """The distinct query terms, located in every segment and in the pending tail."""
+
+    terms: list[int]  # distinct term ids in order of first occurrence
+    idf: list[float]
+    repeats: list[int]  # how often each distinct term occurs in the query
+    sequence: list[int]  # index into ``terms`` of every query token, in query order
+    rows: list[NDArray[np.int64]]  # per segment: row of each term there, -1 if absent
+    pending: list[tuple[NDArray[np.int32], NDArray[np.float64]]]
+    postings: list[int]  # postings of each term over all segments and the tail
+
+
+def make_plan(view: ScoringView, query: Sequence[tuple[int, float]]) -> QueryPlan:
+    """Locate the postings of ``query``: (term id, idf) per token, in query order."""
+    index: dict[int, int] = {}
+    terms: list[int] = []
+    idf: list[float] = []
+    repeats: list[int] = []
+    sequence: list[int] = []
+    for term, value in query:
+        j = index.setdefault(term, len(terms))
+        if j == len(terms):
+            terms.append(term)
+            idf.append(value)
+            repeats.append(0)
+        repeats[j] += 1
+        sequence.append(j)
+    ids = np.array(terms, dtype=np.int64)
+    rows = [seg.locate(ids) for seg in view.segments]
+    pending = [view.pending_weights(t) for t in terms] if view.pending.postings else []
+    counts = np.zeros(len(terms), dtype=np.int64)
+    for seg, seg_rows in zip(view.segments, rows, strict=True):
+        found = seg_rows >= 0
+        counts[found] += np.diff(seg.ptr)[seg_rows[found]] if found.any() else 0
+    for j, (slots, _) in enumerate(pending):
+        counts[j] += len(slots)
+    return QueryPlan(terms, idf, repeats, sequence, rows, pending, counts.tolist())
+
+
+def contributions(
+    view: ScoringView, plan: QueryPlan, j: int, factor: float
+) -> Iterator[tuple[NDArray[np.int32], NDArray[np.float64]]]:
+    """(slots, factor * weight) for each block of postings of term ``j``."""
+    table = None
+    if plan.postings[j] > _TABLE_RATIO * len(view.weights):
+        table = factor * view.weights
+    for seg, seg_rows in zip(view.segments, plan.rows, strict=True):
+        row = int(seg_rows[j])
+        if row < 0:
+            continue
+        slots, codes = seg.block(row)
+        yield slots, (table[codes] if table is not None else factor * view.weights[codes])
+    if plan.pending and len(plan.pending[j][0]):
+        slots, weights = plan.pending[j]
+        yield slots, factor * weights
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Distinct scored slots."""
+
+    slots: NDArray[np.int32]
+    scores: NDArray[np.float64]
+
+
+def add_into(
+    scratch: NDArray[np.float64],
+    slots: NDArray[np.int32],
+    contrib: NDArray[np.float64],
+    touched: list[NDArray[np.int32]] | None,
+) -> None:
+    """scratch[slots] += contrib, where NaN counts as 0; new slots go to ``touched``."""
+    old = scratch[slots]
+    if touched is not None:
+        fresh = np.isnan(old)
+        if fresh.any():
+            touched.append(slots[fresh])
+            old[fresh] = 0.0
+    old += contrib
+    scratch[slots] = old
+
+
+def accumulate(view: ScoringView, plan: QueryPlan, scratch: NDArray[np.float64]) -> Candidates:
+    """Score every slot holding a query term, summing in query order like rank_bm25.
+
+    ``scratch`` covers every slot and must be all NaN on entry; it is again on exit.
+    """
+    touched: list[NDArray[np.int32]] = []
+    seen: set[int] = set()
+    for j in plan.sequence:
+        first_term = not touched  # nothing touched yet: plain assignment is exact
+        new = j not in seen
+        seen.add(j)
+        for slots, contrib in contributions(view, plan, j, plan.idf[j]):
+            if first_term:
+                scratch[slots] = contrib
+                touched.append(slots)
+            else:
+                add_into(scratch, slots, contrib, touched if new else None)
+    return collect(scratch, touched)
+
+
+def collect(scratch: NDArray[np.float64], touched: list[NDArray[np.int32]]) -> Candidates:
+    """Read the touched entries of ``scratch`` and reset them to NaN."""
+    if not touched:
+        return Candidates(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64))
+    cand = np.concatenate(touched) if len(touched) > 1 else np.asarray(touched[0])
+    scores = scratch[cand]
+    scratch[cand] = np.nan
+    return Candidates(cand, scores)
+
+
+def ranked(
+    cand: Candidates, passage: NDArray[np.int64], want: int
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """The best ``want`` slots, best first, ties by passage id ascending."""
+    slots, scores = cand.slots, cand.scores
+    if len(slots) > want:
+        threshold = np.partition(scores, len(scores) - want)[len(scores) - want]
+        above = np.flatnonzero(scores > threshold)
+        ties = np.flatnonzero(scores == threshold)
+        need = want - len(above)
+        if len(ties) > need:  # keep the tied slots with the smallest passage ids
+            tie_ids = passage[slots[ties]]
+            ties = ties[np.argpartition(tie_ids, need - 1)[:need]]
+        chosen = np.concatenate([above, ties])
+        slots, scores = slots[chosen], scores[chosen]
+    order = np.lexsort((passage[slots], -scores))
+    return slots[order].astype(np.int64), scores[order]
+
+
+def ranked_with_predicate(
+    cand: Candidates, passage: NDArray[np.int64], k: int, accept: Callable[[int], bool]
+) -> tuple[list[int], list[float]]:
+    """The best ``k`` slots whose passage id ``accept`` approves, widening as needed."""
+    verdicts: dict[int, bool] = {}
+    want = k
+    while True:
+        slots, scores = ranked(cand, passage, want)
+        out_slots: list[int] = []
+        out_scores: list[float] = []
+        for slot, score in zip(slots.tolist(), scores.tolist(), strict=True):
+            verdict = verdicts.get(slot)
+            if verdict is None:
+                verdict = verdicts[slot] = bool(accept(int(passage[slot])))
+            if verdict:
+                out_slots.append(slot)
+                out_scores.append(score)
+                if len(out_slots) == k:
+                    return out_slots, out_scores
+        if len(slots) < want:  # every candidate has been judged
+            return out_slots, out_scores
+        want *= _PREDICATE_WIDEN
+
+
+def lookup(
+    view: ScoringView, plan: QueryPlan, j: int, slots: NDArray[np.int64]
+) -> NDArray[np.float64]:
+    """Term-frequency factor of term ``j`` in each of the sorted ``slots`` (0 if absent)."""
+    out = np.zeros(len(slots), dtype=np.float64)
+    for seg, seg_rows in zip(view.segments, plan.rows, strict=True):
+        row = int(seg_rows[j])
+        if row < 0:
+            continue
+        lo, hi = np.searchsorted(slots, [seg.base, seg.end])
+        if lo == hi:
+            continue
+        postings, codes = seg.block(row)
+        mine, theirs = _intersect(slots[lo:hi], postings)
+        out[lo + mine] = view.weights[codes[theirs]]
+    if plan.pending and len(plan.pending[j][0]):
+        postings, weights = plan.pending[j]
+        mine, theirs = _intersect(slots, postings)
+        out[mine] = weights[theirs]
+    return out
+
+
+def _intersect(
+    a: NDArray[np.int64], b: NDArray[np.int32]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Positions in the sorted, duplicate-free ``a`` and ``b`` of their common values."""
+    small, large, swapped = (a, b, False) if len(a) <= len(b) else (b, a, True)
+    pos = np.searchsorted(large, small)
+    pos_c = np.minimum(pos, len(large) - 1)
+    hit = np.flatnonzero(large[pos_c] == small)
+    if swapped:
+        return pos_c[hit], hit
+    return hit, pos_c[hit]
+
+
+def scores_of(view: ScoringView, plan: QueryPlan, slots: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Exact scores of live ``slots`` (any order, repeats allowed), added in query order."""
+    if not plan.terms or len(slots) == 0:
+        return np.zeros(len(slots), dtype=np.float64)
+    distinct, inverse = np.unique(slots, return_inverse=True)
+    weights = [lookup(view, plan, j, distinct) for j in range(len(plan.terms))]
+    acc = np.zeros(len(distinct), dtype=np.float64)
+    for j in plan.sequence:
+        acc += plan.idf[j] * weights[j]
+    return np.asarray(acc[inverse])

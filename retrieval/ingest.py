@@ -1,0 +1,213 @@
+"""The ingest pipeline after extraction: normalise -> dedupe -> split -> store.
+
+``prepare`` is pure (no database) so it can run in worker processes; ``store`` writes
+one article in the caller's transaction and reports duplicates instead of raising, so
+the caller decides the transaction boundary: one article, or a batch of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from retrieval.config import IngestSettings
+from retrieval.dedupe import band_buckets, canonical_url, content_hash, minhash, similarity
+from retrieval.errors import NoArticleFound
+from retrieval.extract import ExtractedArticle
+from retrieval.normalize import normalize_block
+from retrieval.passages import PassageDraft, split_passages
+from retrieval.store.models import (
+    GLOBAL_SCOPE,
+    Article,
+    IndexLogEntry,
+    Passage,
+    Source,
+    StoryBand,
+)
+
+Status = Literal["added", "duplicate", "failed"]
+# Titles longer than this are cut: a "title" that long is a mis-detected paragraph.
+MAX_TITLE_CHARS = 500
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    """What happened to one input record; the CLI and the bot report these verbatim."""
+
+    input: str
+    status: Status
+    article_id: int | None = None
+    title: str | None = None
+    reason: str | None = None
+    passages: int = 0
+    published: datetime | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "input": self.input,
+            "status": self.status,
+            "article_id": self.article_id,
+            "title": self.title,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class PreparedArticle:
+    article: ExtractedArticle
+    title: str
+    body: str
+    canonical_url: str | None
+    content_hash: str
+    minhash: bytes
+    passages: tuple[PassageDraft, ...]
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The result of ``store``: a new article id, or the id of the article it duplicates."""
+
+    article_id: int
+    duplicate: bool
+    passage_ids: tuple[int, ...] = ()
+
+
+def visible_scopes(scope_id: int) -> tuple[int, ...]:
+    """Scopes whose articles a scope can see (and so must not store again)."""
+    return (GLOBAL_SCOPE,) if scope_id == GLOBAL_SCOPE else (GLOBAL_SCOPE, scope_id)
+
+
+def prepare(article: ExtractedArticle, settings: IngestSettings) -> PreparedArticle:
+    """Normalise, fingerprint and split one extracted article."""
+    body = normalize_block(article.body)
+    if not body:
+        raise NoArticleFound("no article text found")
+    title = normalize_block(article.title).replace("\n", " ")[:MAX_TITLE_CHARS]
+    if not title:
+        title = body.split("\n", 1)[0][:120]
+    passages = split_passages(
+        body, min_words=settings.passage_min_words, max_words=settings.passage_max_words
+    )
+    if not passages:
+        raise NoArticleFound("no sentences found in the article text")
+    return PreparedArticle(
+        article=article,
+        title=title,
+        body=body,
+        canonical_url=canonical_url(article.url),
+        content_hash=content_hash(body),
+        minhash=minhash(body),
+        passages=tuple(passages),
+    )
+
+
+def find_duplicate(session: Session, prepared: PreparedArticle, scope_id: int) -> int | None:
+    """The id of a visible article with the same canonical URL, body or external id."""
+    conditions = [Article.content_hash == prepared.content_hash]
+    if prepared.canonical_url:
+        conditions.append(Article.canonical_url == prepared.canonical_url)
+    if prepared.article.external_id:
+        conditions.append(Article.external_id == prepared.article.external_id)
+    query = (
+        select(Article.id)
+        .where(Article.scope_id.in_(visible_scopes(scope_id)), or_(*conditions))
+        .limit(1)
+    )
+    return session.scalar(query)
+
+
+def source_id_for(session: Session, name: str | None) -> int | None:
+    """Get or create a source by name, safe against a concurrent creator."""
+    if not name:
+        return None
+    name = name.strip()[:200]
+    existing = session.scalar(select(Source.id).where(Source.name == name))
+    if existing is not None:
+        return existing
+    try:
+        with session.begin_nested():
+            source = Source(name=name)
+            session.add(source)
+    except IntegrityError:
+        return session.scalar(select(Source.id).where(Source.name == name))
+    return source.id
+
+
+def find_story(
+    session: Session, prepared: PreparedArticle, scope_id: int, threshold: float
+) -> int | None:
+    """The story id of the most similar visible article above the threshold."""
+    buckets = list(band_buckets(prepared.minhash))
+    conditions = [
+        (StoryBand.band == band) & (StoryBand.bucket == bucket) for band, bucket in buckets
+    ]
+    candidate_ids = select(StoryBand.article_id).where(
+        StoryBand.scope_id.in_(visible_scopes(scope_id)), or_(*conditions)
+    )
+    rows = session.execute(
+        select(Article.id, Article.story_id, Article.minhash).where(Article.id.in_(candidate_ids))
+    ).all()
+    best: tuple[float, int] | None = None
+    for article_id, story_id, signature in rows:
+        score = similarity(prepared.minhash, signature)
+        if score >= threshold and (best is None or score > best[0]):
+            best = (score, story_id or article_id)
+    return best[1] if best else None
+
+
+def store(
+    session: Session,
+    prepared: PreparedArticle,
+    *,
+    scope_id: int,
+    settings: IngestSettings,
+) -> Stored:
+    """Add one article with its passages, story bands and change-log entry.
+
+    Everything is added to the caller's transaction: committing it makes the article
+    whole, rolling it back leaves nothing.
+    """
+    duplicate = find_duplicate(session, prepared, scope_id)
+    if duplicate is not None:
+        return Stored(duplicate, duplicate=True)
+    extracted = prepared.article
+    published = extracted.published
+    offset = published.utcoffset() if published is not None else None
+    story = find_story(session, prepared, scope_id, settings.near_duplicate_threshold)
+    article = Article(
+        scope_id=scope_id,
+        source_id=source_id_for(session, extracted.source),
+        external_id=extracted.external_id,
+        url=extracted.url,
+        canonical_url=prepared.canonical_url,
+        title=prepared.title,
+        description=extracted.description,
+        byline=extracted.byline,
+        dateline=extracted.dateline,
+        published=published,
+        published_offset=int(offset.total_seconds() // 60) if offset is not None else None,
+        language=extracted.language,
+        body=prepared.body,
+        content_hash=prepared.content_hash,
+        minhash=prepared.minhash,
+    )
+    session.add(article)
+    session.flush()
+    article.story_id = story if story is not None else article.id
+    passages = [
+        Passage(article_id=article.id, ordinal=p.ordinal, text=p.text, start=p.start, end=p.end)
+        for p in prepared.passages
+    ]
+    session.add_all(passages)
+    session.add_all(
+        StoryBand(article_id=article.id, scope_id=scope_id, band=band, bucket=bucket)
+        for band, bucket in band_buckets(prepared.minhash)
+    )
+    session.add(IndexLogEntry(article_id=article.id, op="add"))
+    session.flush()
+    return Stored(article.id, duplicate=False, passage_ids=tuple(p.id for p in passages))

@@ -1,0 +1,35 @@
+"""Unicode normalisation shared by extraction, tokenizing and storage.
+
+Scraped text carries no-break spaces, zero-width joiners, soft hyphens and
+compatibility forms (full-width letters, ligatures); NFKC folds the latter and the
+rest are mapped here so that equal text compares equal everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Characters that render as nothing: zero-width space/joiners, word joiner, BOM, soft hyphen.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+# Horizontal whitespace of any kind (NFKC already maps most of it to U+0020).
+_HSPACE = re.compile(r"[^\S\n]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def normalize_text(text: str) -> str:
+    """NFKC, invisible characters removed, runs of spaces folded, line ends kept."""
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _HSPACE.sub(" ", text)
+
+
+def normalize_block(text: str) -> str:
+    """``normalize_text`` plus trimmed lines and at most one blank line between paragraphs."""
+    lines = [line.strip() for line in normalize_text(text).split("\n")]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def paragraphs(body: str) -> list[str]:
+    """Paragraphs of a body whose paragraphs are separated by blank lines."""
+    return [p.strip() for p in body.split("\n\n") if p.strip()]

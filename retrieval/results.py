@@ -1,0 +1,133 @@
+"""What the engine hands back to its callers (the CLI and the Discord bot).
+
+Plain frozen dataclasses: no ORM objects escape the engine, so a caller can render
+them on any thread after the database session that produced them is closed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose articles a request may see: a guild's own plus the global ones.
+
+    ``guild_id=None`` is a direct message: global articles only.
+    """
+
+    guild_id: int | None = None
+
+    @classmethod
+    def global_only(cls) -> Scope:
+        return cls(None)
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    since: datetime | None = None
+    until: datetime | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class OtherSource:
+    """Another outlet carrying the same story (a near-duplicate)."""
+
+    article_id: int
+    title: str
+    source: str | None
+    url: str | None
+    published: datetime | None
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    article_id: int
+    title: str
+    source: str | None
+    published: datetime | None
+    url: str | None
+    # A verbatim excerpt; ``marks`` are (start, end) spans of query terms inside it.
+    snippet: str
+    marks: tuple[tuple[int, int], ...] = ()
+    score: float = 0.0
+    also: tuple[OtherSource, ...] = ()
+
+    def marked_snippet(self, open_mark: str = "**", close_mark: str = "**") -> str:
+        """The snippet with query terms wrapped in the given marks."""
+        out: list[str] = []
+        last = 0
+        for start, end in self.marks:
+            out.append(self.snippet[last:start])
+            out.append(f"{open_mark}{self.snippet[start:end]}{close_mark}")
+            last = end
+        out.append(self.snippet[last:])
+        return "".join(out)
+
+
+@dataclass(frozen=True)
+class AnswerSentence:
+    text: str
+    cites: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Answer:
+    query: str
+    sentences: tuple[AnswerSentence, ...]
+    citations: tuple[Citation, ...]
+    # Offset of the first story shown, and whether more stories exist after these.
+    offset: int = 0
+    has_more: bool = False
+    # Set when nothing matched: a suggestion for the user.
+    hint: str | None = None
+
+    @property
+    def found(self) -> bool:
+        return bool(self.citations)
+
+
+@dataclass(frozen=True)
+class ArticleSummary:
+    article_id: int
+    title: str
+    source: str | None
+    published: datetime | None
+    url: str | None
+    sentences: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ArticleTitle:
+    article_id: int
+    title: str
+    source: str | None
+    published: datetime | None
+
+
+@dataclass(frozen=True)
+class SourceStats:
+    source: str
+    articles: int
+    newest: datetime | None
+
+
+@dataclass(frozen=True)
+class TrendDay:
+    day: str  # ISO date, UTC
+    count: int
+
+
+@dataclass(frozen=True)
+class Trend:
+    query: str
+    days: tuple[TrendDay, ...]
+    # Headlines of the peak days, cited.
+    peaks: tuple[Citation, ...] = field(default=())
+
+    @property
+    def total(self) -> int:
+        return sum(d.count for d in self.days)

@@ -1,0 +1,459 @@
+"""The engine's facade: every user-facing operation, for the CLI and the bot alike.
+
+Each public method is one unit of work: it opens one session, does its work and closes
+it, so callers (a CLI command, a Discord command running in a worker thread) never hold
+database state. Methods block; the bot runs them off its event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from retrieval import answering, catalog, indexing, search
+from retrieval.config import Settings
+from retrieval.errors import (
+    IndexSnapshotError,
+    InputError,
+    NewsbotError,
+    StorageUnavailable,
+)
+from retrieval.extract import ExtractedArticle, ExtractOptions, extract_bytes, extract_path
+from retrieval.index import BM25Index
+from retrieval.ingest import IngestOutcome, prepare, store
+from retrieval.results import (
+    Answer,
+    ArticleSummary,
+    ArticleTitle,
+    Citation,
+    Scope,
+    SearchFilters,
+    SourceStats,
+    Trend,
+)
+from retrieval.sentences import Span
+from retrieval.store.database import make_engine, make_sessionmaker, migrate
+from retrieval.store.models import Article
+from retrieval.summarize import key_sentences
+from retrieval.tokenizer import Tokenizer
+
+log = logging.getLogger(__name__)
+
+# Trend charts look at this many matching passages at most.
+TREND_MAX_PASSAGES = 5_000
+# Peak days whose headlines are cited under a trend chart.
+TREND_PEAKS = 3
+
+
+class NewsService:
+    """Owns the process's database engine, sessionmaker, tokenizer and BM25 index."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine,
+        sessions: sessionmaker[Session],
+        index: BM25Index,
+        tokenizer: Tokenizer,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.sessions = sessions
+        self.index = index
+        self.tokenizer = tokenizer
+        # The index is not safe for concurrent mutation and search; operations are short.
+        self._lock = threading.RLock()
+        self._saved_position = index.position
+
+    # ----------------------------------------------------------------- life cycle
+    @classmethod
+    def open(cls, settings: Settings, *, migrate_schema: bool = True) -> NewsService:
+        """Connect, migrate, and bring the index up to date (snapshot + change log)."""
+        engine = make_engine(settings.database)
+        if migrate_schema:
+            migrate(engine)
+        sessions = make_sessionmaker(engine)
+        tokenizer = Tokenizer()
+        index = cls._load_snapshot(settings)
+        loaded = index.position if len(index) else None
+        service = cls(settings, engine, sessions, index, tokenizer)
+        with service._unit_of_work() as session:
+            if index.position == 0 and len(index) == 0:
+                added = indexing.rebuild(session, index, tokenizer)
+                log.info("index built from the database: %d passages", added)
+            else:
+                applied = indexing.catch_up(session, index, tokenizer)
+                log.info("index snapshot caught up: %d changes applied", applied)
+        # A snapshot is worth saving only when the index differs from the one on disk.
+        service._saved_position = loaded if loaded is not None else -1
+        return service
+
+    @staticmethod
+    def _load_snapshot(settings: Settings) -> BM25Index:
+        path = settings.snapshot_path()
+        params = settings.index
+        fresh = BM25Index(k1=params.k1, b=params.b, epsilon=params.epsilon)
+        if not path.exists():
+            return fresh
+        try:
+            index = BM25Index.load(path)
+        except IndexSnapshotError as exc:
+            log.warning("index snapshot unusable, rebuilding: %s", exc.reason)
+            return fresh
+        if (index.k1, index.b, index.epsilon) != (params.k1, params.b, params.epsilon):
+            log.info("BM25 parameters changed since the snapshot; rebuilding")
+            return fresh
+        return index
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def save_snapshot(self) -> Path | None:
+        """Write the index snapshot if it changed since it was loaded or last saved."""
+        with self._lock:
+            if self.index.position == self._saved_position:
+                return None
+            path = self.settings.snapshot_path()
+            self.index.save(path)
+            self._saved_position = self.index.position
+            return path
+
+    def refresh(self) -> int:
+        """Apply other processes' ingests and removals; returns the changes applied."""
+        with self._unit_of_work() as session, self._lock:
+            return indexing.catch_up(session, self.index, self.tokenizer)
+
+    @contextmanager
+    def _unit_of_work(self) -> Iterator[Session]:
+        """One session and transaction; database outages become StorageUnavailable."""
+        try:
+            with self.sessions.begin() as session:
+                yield session
+        except OperationalError as exc:
+            raise StorageUnavailable(
+                "the database is unavailable right now; try again in a moment"
+            ) from exc
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise StorageUnavailable(
+                    "the database connection was lost; try again in a moment"
+                ) from exc
+            raise
+
+    # --------------------------------------------------------------------- ingest
+    def ingest_paths(self, paths: Sequence[Path], *, scope: Scope) -> list[IngestOutcome]:
+        return list(self.iter_ingest_paths(paths, scope=scope))
+
+    def iter_ingest_paths(self, paths: Iterable[Path], *, scope: Scope) -> Iterator[IngestOutcome]:
+        """Ingest files one by one, yielding an outcome per article or failure."""
+        options = self._extract_options()
+        for path in paths:
+            name = str(path)
+            try:
+                records = list(extract_path(path, options))
+            except InputError as exc:
+                yield IngestOutcome(name, "failed", reason=exc.reason)
+                continue
+            yield from self._ingest_records(name, records, scope)
+
+    def ingest_bytes(
+        self,
+        data: bytes,
+        *,
+        name: str,
+        scope: Scope,
+        url: str | None = None,
+        content_type: str | None = None,
+    ) -> list[IngestOutcome]:
+        """Ingest an uploaded or fetched document."""
+        try:
+            records = list(
+                extract_bytes(
+                    data,
+                    name=name,
+                    options=self._extract_options(),
+                    url=url,
+                    content_type=content_type,
+                )
+            )
+        except InputError as exc:
+            return [IngestOutcome(name, "failed", reason=exc.reason)]
+        return list(self._ingest_records(name, records, scope))
+
+    def _extract_options(self) -> ExtractOptions:
+        return ExtractOptions(max_input_bytes=self.settings.ingest.max_input_bytes)
+
+    def _ingest_records(
+        self, name: str, records: Sequence[ExtractedArticle | InputError], scope: Scope
+    ) -> Iterator[IngestOutcome]:
+        many = len(records) > 1
+        for number, record in enumerate(records, start=1):
+            label = f"{name}:{number}" if many else name
+            if isinstance(record, InputError):
+                line = getattr(record, "line", None)
+                label = f"{name}:{line}" if line else label
+                yield IngestOutcome(label, "failed", reason=record.reason)
+                continue
+            yield self.ingest_article(record, name=label, scope=scope)
+
+    def ingest_article(
+        self, article: ExtractedArticle, *, name: str, scope: Scope
+    ) -> IngestOutcome:
+        """Store one article in its own transaction, then make it searchable."""
+        try:
+            prepared = prepare(article, self.settings.ingest)
+        except NewsbotError as exc:
+            return IngestOutcome(name, "failed", title=article.title or None, reason=exc.reason)
+        with self._unit_of_work() as session:
+            stored = store(
+                session, prepared, scope_id=search.scope_id(scope), settings=self.settings.ingest
+            )
+            if stored.duplicate:
+                existing = session.get(Article, stored.article_id)
+                title = existing.title if existing else prepared.title
+                return IngestOutcome(
+                    name,
+                    "duplicate",
+                    article_id=stored.article_id,
+                    title=title,
+                    reason=f"already stored as article {stored.article_id}",
+                )
+        # Catching up from the change log adds this article (and any other process's
+        # earlier ones) in log order, so the index position stays exact.
+        self.refresh()
+        return IngestOutcome(
+            name,
+            "added",
+            article_id=stored.article_id,
+            title=prepared.title,
+            passages=len(prepared.passages),
+            published=article.published,
+        )
+
+    def forget(self, article_id: int, *, scope: Scope) -> ArticleTitle:
+        """Remove an article owned by the scope, from the database and the index."""
+        with self._unit_of_work() as session:
+            article = catalog.forget_article(session, article_id, scope)
+            title = ArticleTitle(article.id, article.title, article.source_name, article.published)
+        self.refresh()
+        return title
+
+    # -------------------------------------------------------------------- answers
+    def _stories(
+        self, query: str, scope: Scope, filters: SearchFilters, session: Session, wanted: int
+    ) -> tuple[list[str], list[search.StoryHit]]:
+        tokens = search.query_tokens(self.tokenizer, query)
+        passage_filter = search.build_filter(session, scope, filters)
+        with self._lock:
+            stories = search.rank_stories(
+                session,
+                self.index,
+                tokens,
+                passage_filter,
+                wanted=wanted,
+                candidates=self.settings.index.candidates,
+            )
+        return tokens, stories
+
+    def ask(
+        self,
+        question: str,
+        *,
+        scope: Scope,
+        filters: SearchFilters | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> Answer:
+        """Key sentences answering the question, each cited to its story."""
+        filters = filters or SearchFilters()
+        limit = limit or self.settings.answer.max_citations
+        with self._unit_of_work() as session:
+            tokens, stories = self._stories(question, scope, filters, session, offset + limit + 1)
+            return answering.compose_answer(
+                question,
+                stories,
+                tokens,
+                self.tokenizer,
+                self.index,
+                self.settings.answer,
+                offset=offset,
+                limit=limit,
+                filtered=_filtered(filters),
+            )
+
+    def news(
+        self,
+        query: str,
+        *,
+        scope: Scope,
+        filters: SearchFilters | None = None,
+        offset: int = 0,
+        limit: int = 5,
+    ) -> Answer:
+        """The top stories for a query, as cited snippets."""
+        filters = filters or SearchFilters()
+        with self._unit_of_work() as session:
+            tokens, stories = self._stories(query, scope, filters, session, offset + limit + 1)
+            return answering.compose_news(
+                query,
+                stories,
+                tokens,
+                self.tokenizer,
+                self.settings.answer,
+                offset=offset,
+                limit=limit,
+                filtered=_filtered(filters),
+            )
+
+    def search_passages(
+        self, query: str, *, scope: Scope, limit: int = 10, filters: SearchFilters | None = None
+    ) -> list[search.PassageHit]:
+        """Ranked passages with scores (the ``newsbot search`` view); detached from the session."""
+        tokens = search.query_tokens(self.tokenizer, query)
+        with self._unit_of_work() as session:
+            passage_filter = search.build_filter(session, scope, filters or SearchFilters())
+            with self._lock:
+                found = self.index.search(tokens, limit, passage_filter)
+            hits = search.load_hits(session, [(h.passage_id, h.score) for h in found])
+            for hit in hits:
+                _ = hit.article.source_name  # load before the session closes
+            session.expunge_all()
+            return hits
+
+    def rank_articles(self, query: str, *, k: int) -> list[tuple[str, float]]:
+        """Articles (external id, else id) ranked by their best passage: TREC runs."""
+        tokens = self.tokenizer.tokenize(query)
+        if not tokens:
+            return []
+        with self._lock:
+            found = self.index.search(tokens, k * PASSAGES_PER_ARTICLE_RUN)
+        best: dict[int, float] = {}
+        for hit in found:
+            article_id = self.index.article_of(hit.passage_id)
+            if article_id not in best:
+                best[article_id] = hit.score
+        ranked = list(best.items())[:k]
+        with self._unit_of_work() as session:
+            rows = session.execute(
+                select(Article.id, Article.external_id).where(
+                    Article.id.in_([a for a, _ in ranked])
+                )
+            ).tuples()
+            ids: dict[int, str | None] = dict(rows.all())
+        return [(ids.get(a) or str(a), score) for a, score in ranked]
+
+    def summarize_article(
+        self, ref: str, *, scope: Scope, sentences: int | None = None
+    ) -> ArticleSummary:
+        """An article's key sentences, in article order."""
+        count = sentences or self.settings.summary.sentences
+        with self._unit_of_work() as session:
+            article = catalog.find_article(session, ref, scope)
+            spans = key_sentences(article.body, count, self.tokenizer.tokenize)
+            return ArticleSummary(
+                article_id=article.id,
+                title=article.title,
+                source=article.source_name,
+                published=answering.published_local(article),
+                url=article.url,
+                sentences=tuple(_texts(article.body, spans)),
+            )
+
+    def summarize_text(self, text: str, sentences: int | None = None) -> list[str]:
+        """Key sentences of any text (``newsbot summarize``); touches no database."""
+        spans = key_sentences(
+            text, sentences or self.settings.summary.sentences, self.tokenizer.tokenize
+        )
+        return _texts(text, spans)
+
+    def sources(self, *, scope: Scope) -> list[SourceStats]:
+        with self._unit_of_work() as session:
+            return catalog.source_stats(session, scope)
+
+    def source_names(self, *, scope: Scope, prefix: str = "", limit: int = 25) -> list[str]:
+        with self._unit_of_work() as session:
+            return catalog.source_names(session, scope, prefix, limit)
+
+    def recent_titles(
+        self, *, scope: Scope, prefix: str = "", limit: int = 25
+    ) -> list[ArticleTitle]:
+        with self._unit_of_work() as session:
+            return catalog.recent_titles(session, scope, prefix, limit)
+
+    def trend(
+        self, query: str, *, scope: Scope, days: int = 30, now: datetime | None = None
+    ) -> Trend:
+        """Matching articles per day over the window, with the peak days' headlines cited."""
+        now = now or datetime.now(UTC)
+        since = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        filters = SearchFilters(since=since, until=now + timedelta(seconds=1))
+        tokens = search.query_tokens(self.tokenizer, query)
+        with self._unit_of_work() as session:
+            passage_filter = search.build_filter(session, scope, filters)
+            with self._lock:
+                found = self.index.search(tokens, TREND_MAX_PASSAGES, passage_filter)
+                best: dict[int, float] = {}
+                for hit in found:
+                    best.setdefault(self.index.article_of(hit.passage_id), hit.score)
+            day_list, per_day = catalog.day_counts(session, list(best), since, now)
+            peaks = sorted(per_day.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:TREND_PEAKS]
+            citations: list[Citation] = []
+            for n, (_day, ids) in enumerate(peaks, start=1):
+                top = max(ids, key=lambda a: best[a])
+                article = session.get_one(Article, top)
+                citations.append(
+                    Citation(
+                        n=n,
+                        article_id=article.id,
+                        title=article.title,
+                        source=article.source_name,
+                        published=answering.published_local(article),
+                        url=article.url,
+                        snippet=article.description or "",
+                        score=best[top],
+                    )
+                )
+            return Trend(query=query, days=tuple(day_list), peaks=tuple(citations))
+
+    def record_feedback(
+        self,
+        *,
+        guild_id: int | None,
+        channel_id: int,
+        user_id: int,
+        message_id: int,
+        query: str,
+        vote: int,
+    ) -> None:
+        if vote not in (1, -1):
+            raise ValueError("vote must be +1 or -1")
+        with self._unit_of_work() as session:
+            catalog.record_feedback(
+                session,
+                guild_id=guild_id,
+                channel_id=channel_id,
+                user_id=user_id,
+                message_id=message_id,
+                query=query,
+                vote=vote,
+            )
+
+
+# Passages looked at per article wanted when ranking whole articles.
+PASSAGES_PER_ARTICLE_RUN = 5
+
+
+def _filtered(filters: SearchFilters) -> bool:
+    return bool(filters.since or filters.until or filters.source)
+
+
+def _texts(text: str, spans: Sequence[Span]) -> list[str]:
+    return [text[s.start : s.end] for s in spans]

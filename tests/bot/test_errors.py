@@ -1,0 +1,113 @@
+"""The one error path: expected errors explained, unexpected ones logged under an id."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import discord
+import pytest
+from discord import app_commands
+from discord.ext import commands
+
+from bot.errors import STORAGE_DOWN, explain, report_error, unwrap
+from retrieval.errors import ArticleNotFound, QueryError, StorageUnavailable
+from tests.bot.bot_doubles import fake_context, fake_interaction, fake_message
+
+ERROR_ID = re.compile(r"error id ([0-9a-f]{8})")
+
+
+def _invoke_error(original: Exception) -> commands.CommandInvokeError:
+    return commands.CommandInvokeError(original)
+
+
+def test_domain_errors_map_to_short_messages() -> None:
+    assert explain(StorageUnavailable("db down")).text == STORAGE_DOWN
+    assert explain(QueryError("the query has only stopwords")).text == (
+        "The query has only stopwords."
+    )
+    text = explain(ArticleNotFound("nope **x** @everyone")).text
+    assert text is not None
+    assert text.startswith("No article matches") and "\\*\\*x\\*\\*" in text
+    assert "@everyone" not in text
+
+
+def test_wrapped_errors_are_unwrapped() -> None:
+    inner = StorageUnavailable("down")
+    assert unwrap(_invoke_error(inner)) is inner
+    hybrid = commands.HybridCommandError(app_commands.AppCommandError())
+    hybrid.original = _invoke_error(inner)  # type: ignore[assignment]
+    assert unwrap(hybrid) is inner
+    assert explain(hybrid).text == STORAGE_DOWN
+
+
+def test_cooldowns_say_how_long_to_wait() -> None:
+    cooldown = app_commands.Cooldown(1, 10.0)
+    assert explain(app_commands.CommandOnCooldown(cooldown, 4.2)).text == (
+        "Slow down: try again in 5 s."
+    )
+    error = commands.CommandOnCooldown(cooldown, 0.1, commands.BucketType.user)
+    assert explain(error).text == "Slow down: try again in 1 s."
+
+
+def test_unknown_text_commands_are_ignored() -> None:
+    assert explain(commands.CommandNotFound('Command "foo" is not found')).text is None
+
+
+def test_unexpected_error_gets_an_id_and_a_logged_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def fail() -> None:
+        raise ZeroDivisionError("division by zero in the ranker")
+
+    try:
+        fail()
+    except ZeroDivisionError as exc:
+        error = _invoke_error(exc)
+    with caplog.at_level(logging.ERROR, logger="bot.errors"):
+        reply = explain(error)
+    assert reply.error_id is not None and reply.text is not None
+    match = ERROR_ID.search(reply.text)
+    assert match is not None and match.group(1) == reply.error_id
+    record = caplog.records[-1]
+    assert reply.error_id in record.getMessage()
+    assert record.exc_info is not None and record.exc_info[0] is ZeroDivisionError
+    assert "in fail" in caplog.text  # the traceback, not just the message
+    assert "ranker" not in reply.text  # internals stay in the log
+
+
+def test_error_ids_differ() -> None:
+    first = explain(RuntimeError()).error_id
+    second = explain(RuntimeError()).error_id
+    assert first != second
+
+
+async def test_interaction_errors_are_ephemeral() -> None:
+    interaction = fake_interaction()
+    await report_error(interaction, StorageUnavailable("down"))
+    interaction.response.send_message.assert_awaited_once()
+    assert interaction.response.send_message.call_args.args == (STORAGE_DOWN,)
+    assert interaction.response.send_message.call_args.kwargs["ephemeral"] is True
+
+    interaction = fake_interaction()
+    interaction.response.is_done.return_value = True
+    await report_error(interaction, StorageUnavailable("down"))
+    assert interaction.followup.send.call_args.kwargs["ephemeral"] is True
+
+
+async def test_prefix_command_errors_reply_in_the_channel() -> None:
+    ctx = fake_context()
+    await report_error(ctx, QueryError("too long"))
+    send = ctx.message.channel.send
+    assert send.call_args.args == ("Too long.",)
+    assert send.call_args.kwargs["allowed_mentions"].to_dict() == {"parse": []}
+
+
+async def test_a_failed_delivery_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    message = fake_message("hi")
+    response = type("Response", (), {"status": 403, "reason": "Forbidden"})()
+    message.channel.send.side_effect = discord.Forbidden(response, "Missing Permissions")
+    with caplog.at_level(logging.ERROR, logger="bot.errors"):
+        reply = await report_error(message, RuntimeError("x"))
+    assert "could not deliver an error reply" in caplog.text
+    assert reply.error_id is not None and reply.error_id in caplog.text

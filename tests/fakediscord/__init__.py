@@ -1,0 +1,29 @@
+"""A small fake Discord (REST API + gateway) for end-to-end tests of a real discord.py client."""
+
+from .events import find_custom_id
+from .fixtures import fake_discord, running
+from .limits import Pings, assert_within_limits, limit_violations, resolve_pings
+from .model import FakeChannel, FakeGuild, FakeUser, World
+from .recording import RecordedFile, RecordedRequest
+from .server import FakeDiscord, sent_message
+from .store import FLAG_EPHEMERAL, InteractionState
+
+__all__ = [
+    "FLAG_EPHEMERAL",
+    "FakeChannel",
+    "FakeDiscord",
+    "FakeGuild",
+    "FakeUser",
+    "InteractionState",
+    "Pings",
+    "RecordedFile",
+    "RecordedRequest",
+    "World",
+    "assert_within_limits",
+    "fake_discord",
+    "find_custom_id",
+    "limit_violations",
+    "resolve_pings",
+    "running",
+    "sent_message",
+]

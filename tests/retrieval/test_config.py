@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from retrieval.config import Settings, load_settings, settings_from_mapping
+from retrieval.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_defaults_use_sqlite_in_working_directory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NEWSBOT_CONFIG", raising=False)
+    monkeypatch.delenv("NEWSBOT_DATABASE_URL", raising=False)
+    settings = load_settings()
+    assert settings.database.url == "sqlite:///newsbot.db"
+    assert settings.snapshot_path() == Path("newsbot.index")
+
+
+def test_example_config_is_complete_and_equals_defaults() -> None:
+    with (ROOT / "config.example.toml").open("rb") as handle:
+        data = tomllib.load(handle)
+    assert settings_from_mapping(data) == Settings()
+    # Every setting is documented in the example.
+    for section, values in Settings().__dict__.items():
+        assert set(values.__dict__) == set(data[section]), section
+
+
+def test_lookup_order(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.toml").write_text("[answer]\nmax_citations = 5\n")
+    other = tmp_path / "other.toml"
+    other.write_text("[answer]\nmax_citations = 7\n")
+    monkeypatch.delenv("NEWSBOT_CONFIG", raising=False)
+    assert load_settings().answer.max_citations == 5
+    monkeypatch.setenv("NEWSBOT_CONFIG", str(other))
+    assert load_settings().answer.max_citations == 7
+    explicit = tmp_path / "explicit.toml"
+    explicit.write_text("[answer]\nmax_citations = 2\n")
+    assert load_settings(explicit).answer.max_citations == 2
+
+
+def test_database_url_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[database]\nurl = "sqlite:///a.db"\n')
+    monkeypatch.setenv("NEWSBOT_DATABASE_URL", "sqlite:///b.db")
+    assert load_settings(path).database.url == "sqlite:///b.db"
+
+
+@pytest.mark.parametrize(
+    ("toml", "key"),
+    [
+        ("[answer]\nmax_citatons = 3\n", "answer.max_citatons"),
+        ("[nosuch]\nx = 1\n", "nosuch"),
+        ('[index]\nk1 = "high"\n', "index.k1"),
+        ("[bot]\ncooldown_rate = true\n", "bot.cooldown_rate"),
+        ("[ingest]\nnear_duplicate_threshold = 1.5\n", "ingest.near_duplicate_threshold"),
+    ],
+)
+def test_invalid_settings_are_errors(tmp_path: Path, toml: str, key: str) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(toml)
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    assert key in info.value.reason
+
+
+def test_settings_are_frozen() -> None:
+    settings = Settings()
+    with pytest.raises(AttributeError):
+        settings.answer.max_citations = 9  # type: ignore[misc]
+
+
+def test_missing_and_broken_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "absent.toml")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[answer\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(broken)
