@@ -32,7 +32,14 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         raise SystemExit("newsbot run: --shard-ids needs --shard-count")
     if args.shard_ids and args.shard_count and max(args.shard_ids) >= args.shard_count:
         raise SystemExit("newsbot run: every shard id must be below --shard-count")
-    return asyncio.run(run_bot(settings, shard_ids=args.shard_ids, shard_count=args.shard_count))
+    return asyncio.run(
+        run_bot(
+            settings,
+            shard_ids=args.shard_ids,
+            shard_count=args.shard_count,
+            message_content=settings.bot.message_content,
+        )
+    )
 
 
 def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:

@@ -409,7 +409,7 @@ def build_parser(extra: AddCommands | None = None) -> argparse.ArgumentParser:
     p = sub.add_parser("db", help="database maintenance")
     db_sub = p.add_subparsers(dest="db_command", required=True)
     up = db_sub.add_parser("upgrade", help="apply schema migrations")
-    up.add_argument("revision", nargs="?", default="head")
+    up.add_argument("revision", nargs="?", default="heads")
     up.set_defaults(handler=cmd_db)
     if extra is not None:
         extra(sub)

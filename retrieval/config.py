@@ -84,6 +84,9 @@ class SummarySettings:
 class BotSettings:
     # Prefix of text commands (``!news``); mentions always work.
     command_prefix: str = "!"
+    # Ask Discord for the Message Content intent (needed by ``!news``; enable it in the
+    # developer portal). Off: text commands are unavailable, mentions still answer.
+    message_content: bool = True
     # Per-user cooldown: ``cooldown_rate`` commands every ``cooldown_seconds``.
     cooldown_rate: int = 3
     cooldown_seconds: float = 10.0

@@ -100,7 +100,7 @@ def search_pruned(
             so_far = np.concatenate(touched)
             partial = scratch[so_far]
             theta = _kth(partial if admit is None else partial[admit(so_far)], k)
-            if rest < _slack(theta):
+            if rest < 2 * theta:
                 split = pos + 1
                 break
     cand = collect(scratch, touched)

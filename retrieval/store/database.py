@@ -56,7 +56,7 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def migrate(engine: Engine, revision: str = "head") -> None:
+def migrate(engine: Engine, revision: str = "heads") -> None:
     """Bring the schema to ``revision`` (a new database is created from scratch)."""
     try:
         command.upgrade(alembic_config(engine), revision)

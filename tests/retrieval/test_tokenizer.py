@@ -61,7 +61,11 @@ def test_contractions_in_the_stopword_list_are_dropped(tok: Tokenizer) -> None:
 
 
 def test_nfkc_folds_full_width_letters_and_no_break_spaces(tok: Tokenizer) -> None:
-    assert tok.tokenize("Ｓｅｏｕｌ\u00a0Ｔｏｋｙｏ") == tok.tokenize("Seoul Tokyo") == ["seoul", "tokyo"]
+    assert (
+        tok.tokenize("Ｓｅｏｕｌ\u00a0Ｔｏｋｙｏ")
+        == tok.tokenize("Seoul Tokyo")
+        == ["seoul", "tokyo"]
+    )
 
 
 def test_invisible_characters_do_not_split_words(tok: Tokenizer) -> None:
@@ -89,9 +93,7 @@ def test_tokenize_many_matches_tokenize_in_process(tok: Tokenizer) -> None:
     assert tok.tokenize_many(texts) == [tok.tokenize(t) for t in texts]
 
 
-def test_tokenize_many_in_worker_processes(
-    tok: Tokenizer, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_tokenize_many_in_worker_processes(tok: Tokenizer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tokenizer_module, "_PARALLEL_MIN_TEXTS", 2)
     monkeypatch.setattr(tokenizer_module, "_PARALLEL_MIN_CHARS", 10)
     texts = [f"Report {i}: Korea's exports rose {i}.5% in Seoul" for i in range(40)]

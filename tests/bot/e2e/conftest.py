@@ -3,28 +3,21 @@
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
-# The fake server lives in ``tests/fakediscord``; make the repository root importable
-# even when pytest was started as a script (which does not add the working directory).
-_ROOT = str(Path(__file__).resolve().parents[3])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
-
-from tests.bot.e2e.newsbot_harness import (  # noqa: E402
+from tests.bot.e2e.newsbot_harness import (
     RunningNewsBot,
     build_corpus,
     clone_corpus,
     fixture_articles,
     run_newsbot,
 )
-from tests.fakediscord import FakeDiscord  # noqa: E402
-from tests.fakediscord.fixtures import fake_discord  # noqa: E402
+from tests.fakediscord import FakeDiscord
+from tests.fakediscord.fixtures import fake_discord
 
 __all__ = ["e2e_corpus", "fake_discord", "newsbot"]
 

@@ -87,12 +87,19 @@ def clone_corpus(template: Path, directory: Path) -> Path:
 
 
 @contextlib.asynccontextmanager
-async def run_newsbot(fake: FakeDiscord, corpus: Path) -> AsyncIterator[RunningNewsBot]:
-    """The production bot on the fake Discord over the corpus in ``corpus``; closed on exit."""
+async def run_newsbot(
+    fake: FakeDiscord, corpus: Path, **bot_options: Any
+) -> AsyncIterator[RunningNewsBot]:
+    """The production bot on the fake Discord over the corpus in ``corpus``; closed on exit.
+
+    ``bot_options`` go to ``NewsBot`` (e.g. ``message_content=False``).
+    """
     app = pytest.importorskip("bot.app")
     service = await asyncio.to_thread(_open_service, corpus)
     try:
-        bot = app.NewsBot(service.settings, service, shard_ids=None, shard_count=None)
+        bot = app.NewsBot(
+            service.settings, service, shard_ids=None, shard_count=None, **bot_options
+        )
         async with running(fake, bot):
             yield RunningNewsBot(fake, bot, service)
     finally:

@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import discord
+
 from tests.bot.e2e.newsbot_harness import (
     SUMMIT_TITLE,
     RunningNewsBot,
     assert_quiet_and_within_limits,
     build_corpus,
+    clone_corpus,
     fixture_articles,
     run_newsbot,
     visible_text,
@@ -102,4 +105,32 @@ async def test_trend_uploads_a_chart(fake_discord: FakeDiscord, tmp_path: Path) 
         chart = request.files[0]
         assert chart.filename.endswith(".png") and chart.data.startswith(PNG_MAGIC)
         assert reply["attachments"][0]["filename"] == chart.filename
+    assert_quiet_and_within_limits(fake_discord)
+
+
+async def test_ask_in_a_direct_message_uses_global_articles(newsbot: RunningNewsBot) -> None:
+    fake = newsbot.fake
+    await newsbot.bot.tree.sync()
+    dm = fake.world.dm_channel(fake.user("alice"))
+    interaction = await fake.slash(
+        "ask", {"question": "What did Yoon and Luxon condemn?"}, channel=dm
+    )
+    _, reply = await fake.interaction_reply(interaction)
+    assert reply["channel_id"] == str(dm.id) and "guild_id" not in reply
+    assert SUMMIT_TITLE in visible_text(reply)
+    assert_quiet_and_within_limits(fake)
+
+
+async def test_mentions_work_without_the_message_content_intent(
+    fake_discord: FakeDiscord, e2e_corpus: Path, tmp_path: Path
+) -> None:
+    corpus = clone_corpus(e2e_corpus, tmp_path)
+    async with run_newsbot(fake_discord, corpus, message_content=False):
+        since = fake_discord.mark()
+        bot_id = fake_discord.world.bot.id
+        await fake_discord.send_message(f"<@{bot_id}> What did Yoon and Luxon condemn?")
+        _, reply = await fake_discord.next_bot_message(since=since)
+        assert SUMMIT_TITLE in visible_text(reply)
+    identify = next(p for p in fake_discord.gateway.received if p["op"] == 2)
+    assert not identify["d"]["intents"] & discord.Intents(message_content=True).value
     assert_quiet_and_within_limits(fake_discord)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from itertools import pairwise
 
 import numpy as np
 from rank_bm25 import BM25Okapi
@@ -48,7 +49,7 @@ def assert_matches_reference(
         assert close(hit.score, ref[hit.passage_id])
     # Best first, ties by id; and rank_bm25's scores never disagree beyond rounding.
     assert [h.passage_id for h in hits] == sorted(holders, key=lambda i: (-mine[i], i))
-    for better, worse in zip(hits, hits[1:], strict=False):
+    for better, worse in pairwise(hits):
         assert ref[better.passage_id] >= ref[worse.passage_id] - ATOL - RTOL * abs(
             ref[worse.passage_id]
         )

@@ -1,0 +1,1 @@
+"""End-to-end tests: the real bot and engine against the fake Discord."""
