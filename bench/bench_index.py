@@ -15,6 +15,7 @@ to ``PEERS`` to compare another engine.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import gzip
 import json
@@ -45,6 +46,8 @@ QUERY_SEED = 20240601
 QUERIES_PER_SOURCE = 100
 # Relative tolerance for "equal scores".
 SCORE_RTOL = 1e-9
+# Single adds, then removes, timed on the built index.
+CHANGES = 5000
 
 Corpus = Sequence[Sequence[str]]
 Result = list[tuple[int, float]]
@@ -100,14 +103,19 @@ class OursPeer:
         return [(h.passage_id, h.score) for h in self.index.search(tokens, k)]
 
 
-PEERS: dict[str, Callable[[], Peer]] = {"rank_bm25": RankBM25Peer, "ours": OursPeer}
+# Run in this order; ours first so that its build memory is measured in a fresh process.
+PEERS: dict[str, Callable[[], Peer]] = {"ours": OursPeer, "rank_bm25": RankBM25Peer}
+REFERENCE = "rank_bm25"
 
 
 @dataclass
 class Row:
     name: str
-    build_s: float
-    latencies: list[float]
+    build_s: float  # wall clock
+    build_cpu_s: float  # CPU time: what the build costs on a machine others also use
+    build_rss_mb: float | None  # peak resident memory added while building (first peer only)
+    latencies: list[float]  # wall clock per query
+    cpu_latencies: list[float]  # thread CPU time per query
     agree: float | None
     results: list[Result]
 
@@ -156,34 +164,90 @@ def pick_queries(articles: list[dict[str, str]]) -> list[str]:
 def same(a: Result, b: Result) -> bool:
     if [i for i, _ in a] != [i for i, _ in b]:
         return False
-    return all(abs(x - y) <= SCORE_RTOL * max(abs(x), abs(y), 1e-300) for (_, x), (_, y) in zip(a, b))
+    pairs = zip(a, b, strict=True)
+    return all(abs(x - y) <= SCORE_RTOL * max(abs(x), abs(y), 1e-300) for (_, x), (_, y) in pairs)
 
 
-def run_peer(peer: Peer, corpus: Corpus, queries: list[list[str]], k: int) -> Row:
+def reset_peak_rss() -> None:
+    """Make VmHWM start again from the current RSS (Linux; ignored elsewhere)."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def run_peer(
+    peer: Peer, corpus: Corpus, queries: list[list[str]], k: int, *, measure_rss: bool
+) -> Row:
+    """Build and query one peer. Build memory is only meaningful for the first peer of a
+    process: later ones reuse memory that earlier ones freed to the allocator."""
     gc.collect()
-    start = time.perf_counter()
+    reset_peak_rss()
+    rss_before = memory_kb("VmRSS")
+    start, cpu = time.perf_counter(), time.process_time()
     peer.build(corpus)
-    build_s = time.perf_counter() - start
+    build_s, build_cpu = time.perf_counter() - start, time.process_time() - cpu
+    build_rss = (memory_kb("VmHWM") - rss_before) / 1024 if measure_rss else None
     for tokens in queries[:5]:  # warm caches and lazily computed statistics
         peer.search(tokens, k)
-    latencies, results = [], []
+    latencies, cpu_latencies, results = [], [], []
     for tokens in queries:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.thread_time()
         results.append(peer.search(tokens, k))
+        cpu_latencies.append(time.thread_time() - cpu)
         latencies.append(time.perf_counter() - start)
-    return Row(peer.name, build_s, latencies, None, results)
+    return Row(peer.name, build_s, build_cpu, build_rss, latencies, cpu_latencies, None, results)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[round(q * (len(ordered) - 1))]
 
 
 def report(rows: list[Row], n: int, k: int) -> None:
-    print(f"\n{n:,} passages, {len(rows[0].latencies)} queries, top-{k}")
-    print(f"{'engine':<12}{'build s':>10}{'p50 ms':>10}{'p95 ms':>10}{'QPS':>10}{'top-k = ref':>13}")
+    print(f"\n{n:,} passages, top-{k}; latency in ms, wall clock (CPU time in brackets)")
+    head = ("engine", "queries", "build s", "build MB", "p50", "p95", "QPS", "top-k = ref")
+    print("{:<10}{:>8}{:>18}{:>10}{:>22}{:>22}{:>8}{:>13}".format(*head))
     for row in rows:
-        lat = sorted(row.latencies)
-        p50 = statistics.median(lat) * 1e3
-        p95 = lat[int(0.95 * (len(lat) - 1))] * 1e3
+        wall, cpu = row.latencies, row.cpu_latencies
+        p50 = f"{percentile(wall, 0.5) * 1e3:.3f} ({percentile(cpu, 0.5) * 1e3:.3f})"
+        p95 = f"{percentile(wall, 0.95) * 1e3:.3f} ({percentile(cpu, 0.95) * 1e3:.3f})"
+        build = f"{row.build_s:.2f} ({row.build_cpu_s:.2f})"
+        memory = "-" if row.build_rss_mb is None else f"{row.build_rss_mb:.0f}"
         agree = "-" if row.agree is None else f"{row.agree:.1%}"
-        qps = len(lat) / sum(lat)
-        print(f"{row.name:<12}{row.build_s:>10.2f}{p50:>10.3f}{p95:>10.3f}{qps:>10.0f}{agree:>13}")
+        qps = len(wall) / sum(wall)
+        print(
+            f"{row.name:<10}{len(wall):>8}{build:>18}{memory:>10}"
+            f"{p50:>22}{p95:>22}{qps:>8.1f}{agree:>13}"
+        )
+    by_name = {row.name: row for row in rows}
+    if "rank_bm25" in by_name and "ours" in by_name:
+        ratio = statistics.median(by_name["rank_bm25"].latencies) / statistics.median(
+            by_name["ours"].latencies
+        )
+        print(f"ours vs rank_bm25, median latency: {ratio:.0f}x faster")
+
+
+def change_figures(index: BM25Index, corpus: Corpus, queries: list[list[str]]) -> None:
+    """Amortised cost of single adds and removes, and of the first search after a change."""
+    count = CHANGES
+    first = len(corpus) + 1  # ids not in the index yet
+    start = time.perf_counter()
+    for i in range(count):
+        index.add(first + i, corpus[i % len(corpus)], article_id=first + i)
+    add_us = (time.perf_counter() - start) / count * 1e6
+    start = time.perf_counter()
+    for i in range(count):
+        index.remove(first + i)
+    remove_us = (time.perf_counter() - start) / count * 1e6
+    after = []
+    for i, tokens in enumerate(queries[:20]):
+        index.add(first + i, corpus[i], article_id=first + i)
+        start = time.perf_counter()
+        index.search(tokens, 10)
+        after.append(time.perf_counter() - start)
+    print(
+        f"single add: {add_us:.0f} us, remove: {remove_us:.0f} us (amortised over {count}); "
+        f"first search after an add: p50 {statistics.median(after) * 1e3:.3f} ms"
+    )
 
 
 def snapshot_figures(index: BM25Index, queries: list[list[str]]) -> None:
@@ -218,8 +282,8 @@ def probe(path: Path, queries_file: Path) -> None:
         lat.append(time.perf_counter() - t0)
     print(
         f"load (mmap): {load_s:.2f} s; first pass after load p50 "
-        f"{statistics.median(lat) * 1e3:.3f} ms; peak RSS {memory_kb('VmHWM') / 1024:.0f} MB "
-        f"(before loading: {base_rss / 1024:.0f} MB)"
+        f"{statistics.median(lat) * 1e3:.3f} ms, p95 {percentile(lat, 0.95) * 1e3:.3f} ms; "
+        f"peak RSS {memory_kb('VmHWM') / 1024:.0f} MB (before loading: {base_rss / 1024:.0f} MB)"
     )
 
 
@@ -257,28 +321,29 @@ def main() -> None:
     corpus = [base[i % len(base)] for i in range(n)]
     queries = [tokenizer.tokenize(q) for q in pick_queries(articles)]
     rows: list[Row] = []
-    reference: Row | None = None
     ours: OursPeer | None = None
     for name, make in PEERS.items():
         if name in args.skip:
             continue
         peer = make()
-        batch = queries[: args.ref_queries] if name == "rank_bm25" else queries
-        row = run_peer(peer, corpus, batch, args.k)
+        batch = queries[: args.ref_queries] if name == REFERENCE else queries
+        row = run_peer(peer, corpus, batch, args.k, measure_rss=not rows)
         if isinstance(peer, RankBM25Peer):
             row.results = [peer.reference(tokens, args.k) for tokens in batch]
-            reference = row
-        elif reference is not None:
-            pairs = zip(row.results, reference.results, strict=False)
-            row.agree = statistics.mean(same(a, b) for a, b in pairs)
         rows.append(row)
         if isinstance(peer, OursPeer):
             ours = peer
-        else:
-            del peer
+        del peer
+    reference = next((row for row in rows if row.name == REFERENCE), None)
+    for row in rows:
+        if reference is not None and row is not reference:
+            pairs = zip(row.results, reference.results, strict=False)
+            row.agree = statistics.mean(same(a, b) for a, b in pairs)
     report(rows, n, args.k)
     if ours is not None and not args.no_snapshot:
         snapshot_figures(ours.index, queries)
+        change_figures(ours.index, corpus, queries)
+
 
 if __name__ == "__main__":
     main()

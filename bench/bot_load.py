@@ -199,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
     args = parser.parse_args(argv)
+    # Progress lines should appear as they happen, also when the output goes to a file.
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     args.workdir.mkdir(parents=True, exist_ok=True)
     records = read_records()
     started = time.perf_counter()

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 NEWSBOT = ROOT / ".venv" / "bin" / "newsbot"
@@ -76,6 +78,33 @@ def evaluate(run: Mapping[str, Sequence[str]], qrels: Qrels) -> Scores:
     return Scores(ndcg / n, recall / n, mrr / n, n)
 
 
+def per_query_ndcg(run: Mapping[str, Sequence[str]], qrels: Qrels) -> dict[str, float]:
+    """nDCG@10 of every judged query that has a relevant document."""
+    return {
+        q: ndcg_at_k(run.get(q, []), rels, 10)
+        for q, rels in qrels.items()
+        if any(r > 0 for r in rels.values())
+    }
+
+
+def paired_bootstrap(
+    base: Mapping[str, float], other: Mapping[str, float], rounds: int = 2000, seed: int = 0
+) -> tuple[float, float, float]:
+    """Mean difference ``other - base`` over shared queries and its 95% bootstrap interval.
+
+    Resampling queries (not documents) is what tells whether a gain would likely
+    hold on another sample of questions like these.
+    """
+    queries = sorted(set(base) & set(other))
+    if not queries:
+        raise ValueError("no shared queries")
+    diffs = np.array([other[q] - base[q] for q in queries], dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    means = diffs[rng.integers(0, len(diffs), size=(rounds, len(diffs)))].mean(axis=1)
+    low, high = np.quantile(means, [0.025, 0.975])
+    return float(diffs.mean()), float(low), float(high)
+
+
 def self_check() -> None:
     """Hand-computed cases; a benchmark refuses to report numbers if these fail."""
     judged = {"a": 2, "b": 1, "c": 0}
@@ -95,6 +124,8 @@ def self_check() -> None:
     assert math.isclose(scores.recall100, 0.5)
     run = parse_run(["q 0 d2 2 1.5 t", "q Q0 d1 1 3.0 t", "q Q0 d3 3 1.5 t"])
     assert run == {"q": ["d1", "d2", "d3"]}
+    mean, low, high = paired_bootstrap({"a": 0.0, "b": 0.5}, {"a": 1.0, "b": 0.5}, rounds=200)
+    assert mean == 0.5 and 0.0 <= low <= mean <= high <= 1.0
 
 
 # --------------------------------------------------------------- files and runs
@@ -201,9 +232,13 @@ def run_newsbot(
     else:
         proc = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
         output = proc.stdout
-    if proc.returncode not in ok_codes:
+    crashed = "Traceback (most recent call last)" in proc.stderr
+    if proc.returncode not in ok_codes or crashed:
         tail = "\n".join(proc.stderr.splitlines()[-20:])
         raise RuntimeError(f"{shlex.join(argv)} exited {proc.returncode}:\n{tail}")
+    # The CLI's own summary (e.g. "added N, duplicate N, failed N") is worth seeing.
+    for line in proc.stderr.splitlines()[-3:]:
+        print(f"  {line}", file=sys.stderr)
     return output
 
 
@@ -214,7 +249,10 @@ def format_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str
     line = "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))
     out = [line, "  ".join("-" * w for w in widths)]
     out.extend(
-        "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+        "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
         for r in cells
     )
     return "\n".join(out)

@@ -20,16 +20,19 @@ so an identical sentence from a duplicate copy of the article counts too.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gzip
 import json
 import shlex
 import sqlite3
 import sys
 import tempfile
+import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bench.common import ROOT, Workspace, format_table, newsbot_command, run_newsbot
 from bench.qa.goldset import CORPORA, DATA, Question, drift, load_articles, load_questions
@@ -40,6 +43,15 @@ from retrieval.sentences import sentence_texts
 MAX_INPUT_BYTES = 200_000_000
 # Answer sentences that count as "shown first".
 TOP = 3
+# Articles ranked when comparing ranking switches.
+DEPTH = 10
+# Ranking switches compared on retrieval alone (``--variants``): RankingParams changes.
+RANKING_VARIANTS: dict[str, dict[str, Any]] = {
+    "default (best passage)": {},
+    "feedback (RM3)": {"feedback": True},
+    "proximity 0.5": {"proximity_weight": 0.5},
+    "aggregate: s1 + 0.3*s2": {"passage_decay": 0.3, "aggregate_depth": 2},
+}
 
 
 @dataclass(frozen=True)
@@ -59,7 +71,11 @@ class Judged:
 
 
 def convert_corpora(data: Path, out: Path) -> Path:
-    """The two corpora as one JSONL file in the ingest format."""
+    """The two corpora as one JSONL file in the ingest format.
+
+    Reuters dates carry no time zone, and answers do not depend on dates: they are
+    left out.
+    """
     path = out / "news.jsonl"
     with path.open("w", encoding="utf-8") as sink:
         for name in CORPORA:
@@ -72,8 +88,6 @@ def convert_corpora(data: Path, out: Path) -> Path:
                         "text": record["text"],
                         "source": record["source"],
                     }
-                    if record.get("date"):
-                        row["published"] = record["date"]
                     sink.write(json.dumps(row, ensure_ascii=False) + "\n")
     return path
 
@@ -113,7 +127,9 @@ class Bodies:
 
     def hashes(self, article_id: int) -> list[str]:
         if article_id not in self._cache:
-            row = self._db.execute("SELECT body FROM articles WHERE id = ?", (article_id,)).fetchone()
+            row = self._db.execute(
+                "SELECT body FROM articles WHERE id = ?", (article_id,)
+            ).fetchone()
             body = row[0] if row else ""
             self._cache[article_id] = [gold_hash(s) for s in sentence_texts(body)]
         return self._cache[article_id]
@@ -153,7 +169,56 @@ def report(judged: Sequence[Judged]) -> str:
         groups["corpus " + j.question.qid.split("-")[0]].append(j)
         groups["kind " + j.question.kind].append(j)
     header = ["questions", "n", "recall@3", "MRR", "article@3", "top-article lead-3"]
-    rows = [[name, len(js), *summarize(js)] for name, js in groups.items()]
+    order = sorted(groups, key=lambda name: (name != "all", name))
+    rows = [[name, len(groups[name]), *summarize(groups[name])] for name in order]
+    return format_table(header, rows)
+
+
+def ranking_variants(config: Path, questions: Sequence[Question], bodies: Bodies) -> str:
+    """Retrieval only: where each ranking switch puts the first article holding a gold sentence."""
+    from retrieval.config import load_settings
+    from retrieval.ranking import Ranker, RankingParams
+    from retrieval.ranking.texts import session_passage_tokens
+    from retrieval.service import NewsService
+
+    service = NewsService.open(load_settings(config))
+    rows: list[list[object]] = []
+    try:
+        with service.sessions() as session:
+            fetch = session_passage_tokens(session, service.tokenizer)
+            for name, changes in RANKING_VARIANTS.items():
+                ranker = Ranker(
+                    service.index, dataclasses.replace(RankingParams(), **changes), fetch
+                )
+                ranks: list[int | None] = []
+                start = time.perf_counter()
+                for q in questions:
+                    ranked = ranker.articles(service.tokenizer.tokenize(q.question), DEPTH)
+                    ranks.append(
+                        next(
+                            (
+                                rank
+                                for rank, (aid, _) in enumerate(ranked, start=1)
+                                if q.hashes.intersection(bodies.hashes(aid))
+                            ),
+                            None,
+                        )
+                    )
+                ms = 1000 * (time.perf_counter() - start) / len(questions)
+                n = len(ranks)
+                at = [sum(r is not None and r <= k for r in ranks) / n for k in (1, TOP, DEPTH)]
+                mrr = sum(1.0 / r for r in ranks if r) / n
+                rows.append([name, *at, mrr, f"{ms:.1f}"])
+    finally:
+        service.close()
+    header = [
+        "ranking (articles only)",
+        "article@1",
+        f"article@{TOP}",
+        f"article@{DEPTH}",
+        "MRR",
+        "ms/q",
+    ]
     return format_table(header, rows)
 
 
@@ -164,7 +229,9 @@ def ingest(workspace: Workspace, data: Path) -> Path:
         return config
     corpus = convert_corpora(data, workspace.root)
     # Exit 1 only means some records failed; the count is printed on stderr.
-    run_newsbot(config, "ingest", str(corpus), ok_codes=(0, 1), stdout_path=workspace.root / "ingest.log")
+    run_newsbot(
+        config, "ingest", str(corpus), ok_codes=(0, 1), stdout_path=workspace.root / "ingest.log"
+    )
     return config
 
 
@@ -174,10 +241,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, help="keep the database here (reused if present)")
     parser.add_argument("--in-process", action="store_true", help="NewsService.ask, not the CLI")
     parser.add_argument("--details", action="store_true", help="print every question's outcome")
+    parser.add_argument("--variants", action="store_true", help="also compare ranking switches")
     args = parser.parse_args(argv)
 
     questions = load_questions()
-    problems = drift(questions, load_articles({g.article for q in questions for g in q.gold}, args.data))
+    problems = drift(
+        questions, load_articles({g.article for q in questions for g in q.gold}, args.data)
+    )
     if problems:
         print("\n".join(problems), file=sys.stderr)
         print("gold positions drifted: run `python -m bench.qa.goldset check`", file=sys.stderr)
@@ -192,14 +262,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             answers = [ask_cli(config, q.question) for q in questions]
         bodies = Bodies(workspace.root / "newsbot.db")
         judged = [judge(q, a, bodies) for q, a in zip(questions, answers, strict=True)]
+        variants = ranking_variants(config, questions, bodies) if args.variants else ""
     if args.details:
         for j in judged:
-            print(f"{j.question.qid:12} gold@{j.first_gold or '-'} article@{j.article_rank or '-'}  {j.question.question}")
+            ranks = f"gold@{j.first_gold or '-'} article@{j.article_rank or '-'}"
+            print(f"{j.question.qid:12} {ranks:20} {j.question.question}")
     print(report(judged))
+    if variants:
+        print()
+        print(variants)
     print()
     print("Reproduce:")
-    print(f"  cd {ROOT} && .venv/bin/python -m bench.eval_answers" + (" --in-process" if args.in_process else ""))
-    print("  per question: " + shlex.join(newsbot_command(Path("CONFIG"), "ask", "--json", "QUESTION")))
+    print(
+        f"  cd {ROOT} && .venv/bin/python -m bench.eval_answers"
+        + (" --in-process" if args.in_process else "")
+    )
+    print(
+        "  per question: "
+        + shlex.join(newsbot_command(Path("CONFIG"), "ask", "--json", "QUESTION"))
+    )
     return 0
 
 

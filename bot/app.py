@@ -56,12 +56,16 @@ EXTENSIONS = (
     "bot.cogs.sources",
     "bot.cogs.help",
     "bot.cogs.trend",
+    "bot.cogs.digest",
+    "bot.cogs.admin_ingest",
+    "bot.cogs.feeds",
 )
 # Engine calls (ranking, summarising, charts) run in this many worker threads, so a burst
 # of questions queues instead of starving the database pool or the CPU.
 ENGINE_WORKERS = 4
-# Seconds between catching the index up with articles ingested by other processes.
-REFRESH_INTERVAL_SECONDS = 60.0
+# Default seconds between catching the index up with articles ingested by other
+# processes; ``run_bot`` uses ``[index] refresh_seconds``.
+REFRESH_INTERVAL_SECONDS = 2.0
 EXIT_USAGE = 2
 
 
@@ -204,6 +208,7 @@ async def run_bot(
             shard_ids=shard_ids,
             shard_count=shard_count,
             message_content=message_content,
+            refresh_interval=settings.index.refresh_seconds,
         ) as bot:
             await bot.start(token)
     except discord.LoginFailure:

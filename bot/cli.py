@@ -1,4 +1,4 @@
-"""The ``newsbot`` console script: the engine's commands plus ``run`` and ``sync``.
+"""The ``newsbot`` console script: the engine's commands plus ``run``, ``worker``, ``sync``.
 
 discord.py is imported only when a Discord command runs, so engine commands start fast
 and work without a token.
@@ -23,6 +23,16 @@ def _shard_ids(value: str) -> list[int]:
     if not ids or min(ids) < 0:
         raise argparse.ArgumentTypeError("shard ids are comma-separated numbers >= 0")
     return ids
+
+
+def _shard_count(value: str) -> int:
+    try:
+        count = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError("the shard count is a number >= 1") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError("the shard count is a number >= 1")
+    return count
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -51,11 +61,22 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.worker import run_worker  # noqa: PLC0415 - as above
+
+    return asyncio.run(run_worker(settings, once=args.once))
+
+
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("run", help="run the Discord bot (token from $NEWSBOT_DISCORD_TOKEN)")
     p.add_argument("--shard-ids", type=_shard_ids, metavar="0,1", help="shards this process runs")
-    p.add_argument("--shard-count", type=int, metavar="N", help="total shards across processes")
+    p.add_argument(
+        "--shard-count", type=_shard_count, metavar="N", help="total shards across processes"
+    )
     p.set_defaults(handler=cmd_run)
+    p = sub.add_parser("worker", help="poll feeds and post digests (one worker per job at a time)")
+    p.add_argument("--once", action="store_true", help="run the jobs that are due, then exit")
+    p.set_defaults(handler=cmd_worker)
     p = sub.add_parser("sync", help="register the slash commands with Discord")
     p.add_argument("--guild", type=int, metavar="ID", help="only this server (instant)")
     p.set_defaults(handler=cmd_sync)

@@ -48,6 +48,12 @@ HELP_COMMANDS: tuple[tuple[str, str], ...] = (
         "Which outlets this server can search, how many articles each, and how recent they are.",
     ),
 )
+# Shown as one field: admins (Manage Server or the configured role) fill and schedule.
+HELP_ADMIN = (
+    "`/ingest url` · `/ingest file` store an article for this server; "
+    "`/feed add|list|remove` follow RSS/Atom feeds; `/article forget` removes an article; "
+    "`/digest set|list|remove|preview` post a digest of new stories to a channel on a schedule."
+)
 HELP_BUTTONS = (
     "Under each answer: **More** shows the next results (for the person who asked), "
     "**Sources** lists every citation, 👍/👎 tell us whether the answer helped."
@@ -118,6 +124,7 @@ def help_payload(prefix: str, *, message_content: bool) -> Payload:
     for usage, text in HELP_COMMANDS:
         embed.add_field(name=usage.replace("{prefix}", shown_prefix), value=text, inline=False)
     embed.add_field(name="Buttons", value=HELP_BUTTONS, inline=False)
+    embed.add_field(name="For admins", value=HELP_ADMIN, inline=False)
     if not message_content:
         embed.add_field(
             name="Text commands are off",

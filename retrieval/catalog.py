@@ -19,7 +19,8 @@ from retrieval.errors import ArticleNotFound
 from retrieval.ingest import visible_scopes
 from retrieval.results import ArticleTitle, Scope, SourceStats, TrendDay
 from retrieval.search import scope_id
-from retrieval.store.models import Article, Feedback, IndexLogEntry, Source
+from retrieval.store.changelog import append_change
+from retrieval.store.models import Article, Feedback, Source
 
 # Autocomplete lists are short: Discord shows at most 25 choices.
 MAX_CHOICES = 25
@@ -159,5 +160,5 @@ def forget_article(session: Session, article_id: int, scope: Scope) -> Article:
     if article.scope_id != scope_id(scope):
         raise ArticleNotFound(str(article_id))
     session.execute(delete(Article).where(Article.id == article.id))
-    session.add(IndexLogEntry(article_id=article.id, op="remove"))
+    append_change(session, article.id, "remove")
     return article

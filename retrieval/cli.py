@@ -18,6 +18,7 @@ from typing import TextIO
 from retrieval.config import Settings, load_settings
 from retrieval.errors import FetchError, InputError, NewsbotError
 from retrieval.extract import ExtractOptions, article_to_json, extract_path
+from retrieval.feeds.cli import register as register_feed_commands
 from retrieval.fetch import ARTICLE_TYPES, Fetcher
 from retrieval.ingest import IngestOutcome
 from retrieval.results import Answer, Scope, SearchFilters
@@ -411,6 +412,7 @@ def build_parser(extra: AddCommands | None = None) -> argparse.ArgumentParser:
     up = db_sub.add_parser("upgrade", help="apply schema migrations")
     up.add_argument("revision", nargs="?", default="heads")
     up.set_defaults(handler=cmd_db)
+    register_feed_commands(sub)
     if extra is not None:
         extra(sub)
     return parser

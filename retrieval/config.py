@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from retrieval.digest.settings import DigestSettings
 from retrieval.errors import ConfigError
+from retrieval.feeds.settings import FeedSettings
 from retrieval.fetch.settings import FetchSettings
 
 ENV_CONFIG = "NEWSBOT_CONFIG"
@@ -47,6 +49,10 @@ class IndexSettings:
     epsilon: float = 0.25
     # How many passages to rank before grouping them into stories.
     candidates: int = 50
+    # Seconds between a long-running process's (the bot's) checks of the database's
+    # change log for articles other processes added or removed: the bound on how long
+    # an ingest takes to become searchable everywhere.
+    refresh_seconds: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,8 @@ class Settings:
     summary: SummarySettings = field(default_factory=SummarySettings)
     bot: BotSettings = field(default_factory=BotSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    feeds: FeedSettings = field(default_factory=FeedSettings)
+    digest: DigestSettings = field(default_factory=DigestSettings)
 
     def snapshot_path(self) -> Path:
         """The index snapshot directory derived from the settings."""
@@ -182,6 +190,8 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("must be positive", key="ingest.max_input_bytes")
     if settings.index.k1 < 0 or not 0.0 <= settings.index.b <= 1.0:
         raise ConfigError("need k1 >= 0 and 0 <= b <= 1", key="index")
+    if settings.index.refresh_seconds <= 0:
+        raise ConfigError("must be positive", key="index.refresh_seconds")
     if settings.answer.max_citations < 1 or settings.answer.max_sentences < 1:
         raise ConfigError("must be at least 1", key="answer")
     if not 0.0 <= settings.answer.mmr_lambda <= 1.0:

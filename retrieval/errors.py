@@ -113,3 +113,64 @@ class FetchError(NewsbotError):
         super().__init__(reason)
         self.url = url
         self.kind: FetchErrorKind = kind
+
+
+# Feeds -----------------------------------------------------------------
+
+
+class NotAFeed(InputError):
+    """The fetched document is not an RSS or Atom feed we can read."""
+
+
+class FeedNotFound(NewsbotError):
+    """No feed with this id is followed in the caller's scope."""
+
+    def __init__(self, ref: int | str) -> None:
+        super().__init__(f"no feed {ref} is followed here; see the feed list for ids")
+        self.ref = ref
+
+
+class FeedExists(NewsbotError):
+    """The scope already follows this feed."""
+
+
+class FeedLimitReached(NewsbotError):
+    """The scope follows as many feeds as it may."""
+
+
+class BadInterval(NewsbotError):
+    """A poll interval that cannot be read or is shorter than allowed."""
+
+
+# Digests ---------------------------------------------------------------
+
+
+class BadSchedule(QueryError):
+    """A time, time zone, day list or topic that cannot be read as a schedule."""
+
+
+class ScheduleNotFound(NewsbotError):
+    """No digest schedule with this id exists in the caller's server."""
+
+    def __init__(self, schedule_id: int) -> None:
+        super().__init__(
+            f"there is no digest {schedule_id} in this server; see /digest list for ids"
+        )
+        self.schedule_id = schedule_id
+
+
+class ScheduleLimitReached(NewsbotError):
+    """The server has as many digest schedules as it may."""
+
+
+class PostFailed(NewsbotError):
+    """Posting a digest failed. ``permanent`` failures (the channel is gone, the bot
+    may not post there) pause the schedule; others only fail this run.
+
+    ``message_ids`` are the messages that did go out before the failure.
+    """
+
+    def __init__(self, reason: str, *, permanent: bool, message_ids: tuple[int, ...] = ()) -> None:
+        super().__init__(reason)
+        self.permanent = permanent
+        self.message_ids = message_ids

@@ -8,10 +8,10 @@ the caller decides the transaction boundary: one article, or a batch of them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,10 +21,10 @@ from retrieval.errors import NoArticleFound
 from retrieval.extract import ExtractedArticle
 from retrieval.normalize import normalize_block
 from retrieval.passages import PassageDraft, split_passages
+from retrieval.store.changelog import append_change
 from retrieval.store.models import (
     GLOBAL_SCOPE,
     Article,
-    IndexLogEntry,
     Passage,
     Source,
     StoryBand,
@@ -107,18 +107,21 @@ def prepare(article: ExtractedArticle, settings: IngestSettings) -> PreparedArti
 
 
 def find_duplicate(session: Session, prepared: PreparedArticle, scope_id: int) -> int | None:
-    """The id of a visible article with the same canonical URL, body or external id."""
-    conditions = [Article.content_hash == prepared.content_hash]
+    """The id of a visible article with the same canonical URL, body or external id.
+
+    One query per key rather than an OR across columns, so each uses its own index.
+    """
+    visible = Article.scope_id.in_(visible_scopes(scope_id))
+    keys = [Article.content_hash == prepared.content_hash]
     if prepared.canonical_url:
-        conditions.append(Article.canonical_url == prepared.canonical_url)
+        keys.append(Article.canonical_url == prepared.canonical_url)
     if prepared.article.external_id:
-        conditions.append(Article.external_id == prepared.article.external_id)
-    query = (
-        select(Article.id)
-        .where(Article.scope_id.in_(visible_scopes(scope_id)), or_(*conditions))
-        .limit(1)
-    )
-    return session.scalar(query)
+        keys.append(Article.external_id == prepared.article.external_id)
+    for key in keys:
+        found = session.scalar(select(Article.id).where(visible, key).limit(1))
+        if found is not None:
+            return found
+    return None
 
 
 def source_id_for(session: Session, name: str | None) -> int | None:
@@ -141,19 +144,30 @@ def source_id_for(session: Session, name: str | None) -> int | None:
 def find_story(
     session: Session, prepared: PreparedArticle, scope_id: int, threshold: float
 ) -> int | None:
-    """The story id of the most similar visible article above the threshold."""
-    buckets = list(band_buckets(prepared.minhash))
-    conditions = [
-        (StoryBand.band == band) & (StoryBand.bucket == bucket) for band, bucket in buckets
-    ]
-    candidate_ids = select(StoryBand.article_id).where(
-        StoryBand.scope_id.in_(visible_scopes(scope_id)), or_(*conditions)
-    )
+    """The story id of the most similar visible article above the threshold.
+
+    Buckets are 63-bit hashes, so looking them up by value (indexed) and checking the
+    band and scope afterwards reads only true candidates.
+    """
+    buckets = {bucket: band for band, bucket in band_buckets(prepared.minhash)}
+    scopes = set(visible_scopes(scope_id))
     rows = session.execute(
+        select(StoryBand.article_id, StoryBand.band, StoryBand.bucket, StoryBand.scope_id).where(
+            StoryBand.bucket.in_(list(buckets))
+        )
+    ).all()
+    candidate_ids = {
+        article_id
+        for article_id, band, bucket, row_scope in rows
+        if buckets.get(bucket) == band and row_scope in scopes
+    }
+    if not candidate_ids:
+        return None
+    candidates = session.execute(
         select(Article.id, Article.story_id, Article.minhash).where(Article.id.in_(candidate_ids))
     ).all()
     best: tuple[float, int] | None = None
-    for article_id, story_id, signature in rows:
+    for article_id, story_id, signature in candidates:
         score = similarity(prepared.minhash, signature)
         if score >= threshold and (best is None or score > best[0]):
             best = (score, story_id or article_id)
@@ -178,6 +192,9 @@ def store(
     extracted = prepared.article
     published = extracted.published
     offset = published.utcoffset() if published is not None else None
+    if published is not None and offset is None:
+        # A date printed without a zone: store it as UTC, and do not claim an offset.
+        published = published.replace(tzinfo=UTC)
     story = find_story(session, prepared, scope_id, settings.near_duplicate_threshold)
     article = Article(
         scope_id=scope_id,
@@ -208,6 +225,5 @@ def store(
         StoryBand(article_id=article.id, scope_id=scope_id, band=band, bucket=bucket)
         for band, bucket in band_buckets(prepared.minhash)
     )
-    session.add(IndexLogEntry(article_id=article.id, op="add"))
-    session.flush()
+    append_change(session, article.id, "add")
     return Stored(article.id, duplicate=False, passage_ids=tuple(p.id for p in passages))

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from retrieval import answering, catalog, indexing, search
@@ -51,6 +51,9 @@ log = logging.getLogger(__name__)
 TREND_MAX_PASSAGES = 5_000
 # Peak days whose headlines are cited under a trend chart.
 TREND_PEAKS = 3
+# Tries at storing one article: a unique-key clash with a concurrent ingest of the same
+# article is retried once, and then reported as a duplicate.
+STORE_ATTEMPTS = 2
 
 
 class NewsService:
@@ -85,7 +88,7 @@ class NewsService:
         index = cls._load_snapshot(settings)
         loaded = index.position if len(index) else None
         service = cls(settings, engine, sessions, index, tokenizer)
-        with service._unit_of_work() as session:
+        with service.unit_of_work() as session:
             if index.position == 0 and len(index) == 0:
                 added = indexing.rebuild(session, index, tokenizer)
                 log.info("index built from the database: %d passages", added)
@@ -128,12 +131,14 @@ class NewsService:
 
     def refresh(self) -> int:
         """Apply other processes' ingests and removals; returns the changes applied."""
-        with self._unit_of_work() as session, self._lock:
+        with self.unit_of_work() as session, self._lock:
             return indexing.catch_up(session, self.index, self.tokenizer)
 
     @contextmanager
-    def _unit_of_work(self) -> Iterator[Session]:
-        """One session and transaction; database outages become StorageUnavailable."""
+    def unit_of_work(self) -> Iterator[Session]:
+        """One session and transaction: the unit of work of every caller (CLI command,
+        bot command, feed poll, digest run). Database outages become StorageUnavailable.
+        """
         try:
             with self.sessions.begin() as session:
                 yield session
@@ -212,20 +217,31 @@ class NewsService:
             prepared = prepare(article, self.settings.ingest)
         except NewsbotError as exc:
             return IngestOutcome(name, "failed", title=article.title or None, reason=exc.reason)
-        with self._unit_of_work() as session:
-            stored = store(
-                session, prepared, scope_id=search.scope_id(scope), settings=self.settings.ingest
-            )
-            if stored.duplicate:
-                existing = session.get(Article, stored.article_id)
-                title = existing.title if existing else prepared.title
-                return IngestOutcome(
-                    name,
-                    "duplicate",
-                    article_id=stored.article_id,
-                    title=title,
-                    reason=f"already stored as article {stored.article_id}",
-                )
+        for attempt in range(1, STORE_ATTEMPTS + 1):
+            try:
+                with self.unit_of_work() as session:
+                    stored = store(
+                        session,
+                        prepared,
+                        scope_id=search.scope_id(scope),
+                        settings=self.settings.ingest,
+                    )
+                    if stored.duplicate:
+                        existing = session.get(Article, stored.article_id)
+                        title = existing.title if existing else prepared.title
+                        return IngestOutcome(
+                            name,
+                            "duplicate",
+                            article_id=stored.article_id,
+                            title=title,
+                            reason=f"already stored as article {stored.article_id}",
+                        )
+                break
+            except IntegrityError:
+                # Another process committed the same article between this one's
+                # duplicate check and its insert; the next attempt sees it as a duplicate.
+                if attempt == STORE_ATTEMPTS:
+                    raise
         # Catching up from the change log adds this article (and any other process's
         # earlier ones) in log order, so the index position stays exact.
         self.refresh()
@@ -240,7 +256,7 @@ class NewsService:
 
     def forget(self, article_id: int, *, scope: Scope) -> ArticleTitle:
         """Remove an article owned by the scope, from the database and the index."""
-        with self._unit_of_work() as session:
+        with self.unit_of_work() as session:
             article = catalog.forget_article(session, article_id, scope)
             title = ArticleTitle(article.id, article.title, article.source_name, article.published)
         self.refresh()
@@ -275,7 +291,7 @@ class NewsService:
         """Key sentences answering the question, each cited to its story."""
         filters = filters or SearchFilters()
         limit = limit or self.settings.answer.max_citations
-        with self._unit_of_work() as session:
+        with self.unit_of_work() as session:
             tokens, stories = self._stories(question, scope, filters, session, offset + limit + 1)
             return answering.compose_answer(
                 question,
@@ -300,7 +316,7 @@ class NewsService:
     ) -> Answer:
         """The top stories for a query, as cited snippets."""
         filters = filters or SearchFilters()
-        with self._unit_of_work() as session:
+        with self.unit_of_work() as session:
             tokens, stories = self._stories(query, scope, filters, session, offset + limit + 1)
             return answering.compose_news(
                 query,
@@ -318,7 +334,7 @@ class NewsService:
     ) -> list[search.PassageHit]:
         """Ranked passages with scores (the ``newsbot search`` view); detached from the session."""
         tokens = search.query_tokens(self.tokenizer, query)
-        with self._unit_of_work() as session:
+        with self.unit_of_work() as session:
             passage_filter = search.build_filter(session, scope, filters or SearchFilters())
             with self._lock:
                 found = self.index.search(tokens, limit, passage_filter)
@@ -341,7 +357,7 @@ class NewsService:
             if article_id not in best:
                 best[article_id] = hit.score
         ranked = list(best.items())[:k]
-        with self._unit_of_work() as session:
+        with self.unit_of_work() as session:
             rows = session.execute(
                 select(Article.id, Article.external_id).where(
                     Article.id.in_([a for a, _ in ranked])
@@ -355,7 +371,7 @@ class NewsService:
     ) -> ArticleSummary:
         """An article's key sentences, in article order."""
         count = sentences or self.settings.summary.sentences
-        with self._unit_of_work() as session:
+        with self.unit_of_work() as session:
             article = catalog.find_article(session, ref, scope)
             spans = key_sentences(article.body, count, self.tokenizer.tokenize)
             return ArticleSummary(
@@ -375,17 +391,17 @@ class NewsService:
         return _texts(text, spans)
 
     def sources(self, *, scope: Scope) -> list[SourceStats]:
-        with self._unit_of_work() as session:
+        with self.unit_of_work() as session:
             return catalog.source_stats(session, scope)
 
     def source_names(self, *, scope: Scope, prefix: str = "", limit: int = 25) -> list[str]:
-        with self._unit_of_work() as session:
+        with self.unit_of_work() as session:
             return catalog.source_names(session, scope, prefix, limit)
 
     def recent_titles(
         self, *, scope: Scope, prefix: str = "", limit: int = 25
     ) -> list[ArticleTitle]:
-        with self._unit_of_work() as session:
+        with self.unit_of_work() as session:
             return catalog.recent_titles(session, scope, prefix, limit)
 
     def trend(
@@ -396,7 +412,7 @@ class NewsService:
         since = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
         filters = SearchFilters(since=since, until=now + timedelta(seconds=1))
         tokens = search.query_tokens(self.tokenizer, query)
-        with self._unit_of_work() as session:
+        with self.unit_of_work() as session:
             passage_filter = search.build_filter(session, scope, filters)
             with self._lock:
                 found = self.index.search(tokens, TREND_MAX_PASSAGES, passage_filter)
@@ -435,7 +451,7 @@ class NewsService:
     ) -> None:
         if vote not in (1, -1):
             raise ValueError("vote must be +1 or -1")
-        with self._unit_of_work() as session:
+        with self.unit_of_work() as session:
             catalog.record_feedback(
                 session,
                 guild_id=guild_id,

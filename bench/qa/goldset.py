@@ -22,6 +22,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from retrieval.normalize import normalize_text
 from retrieval.sentences import sentence_texts
@@ -73,7 +74,7 @@ def load_questions(path: Path = QUESTIONS) -> list[Question]:
     return out
 
 
-def _records(path: Path) -> list[dict[str, object]]:
+def _records(path: Path) -> list[dict[str, Any]]:
     with path.open(encoding="utf-8") as handle:
         return [json.loads(line) for line in handle if line.strip()]
 
@@ -114,9 +115,7 @@ def fill(path: Path, articles: Mapping[str, Mapping[str, str]]) -> int:
     records = _records(path)
     added = 0
     for record in records:
-        gold = record["gold"]
-        assert isinstance(gold, list)
-        for item in gold:
+        for item in record["gold"]:
             if item.get("hash"):
                 continue
             sentences = sentence_texts(articles[item["article"]]["text"])
@@ -131,9 +130,7 @@ def fill(path: Path, articles: Mapping[str, Mapping[str, str]]) -> int:
 def _gold_ids(path: Path) -> set[str]:
     ids: set[str] = set()
     for record in _records(path):
-        gold = record["gold"]
-        assert isinstance(gold, list)
-        ids.update(item["article"] for item in gold)
+        ids.update(item["article"] for item in record["gold"])
     return ids
 
 

@@ -39,9 +39,15 @@ from retrieval.index.search import (
     ranked_with_predicate,
     scores_of,
 )
-from retrieval.index.segments import Segment, build_segment, forward_from_tokens, merge_segments
+from retrieval.index.segments import (
+    Segment,
+    build_segment,
+    forward_from_tokens,
+    merge_segments,
+    merge_tail,
+)
 from retrieval.index.snapshot import load_snapshot, save_snapshot
-from retrieval.index.types import Hit, PassageMeta
+from retrieval.index.types import Hit, PassageMeta, meta_rows
 
 # Pending passages written out as one segment once this many slots accumulate.
 FLUSH_SLOTS = 4096
@@ -49,14 +55,8 @@ FLUSH_SLOTS = 4096
 BULK_CHUNK = 1 << 17
 # add_many batches smaller than this go through the pending tail instead.
 BULK_MIN = 512
-# Tiered merging: this many adjacent segments of one size class are merged into one.
-MERGE_FACTOR = 4
-# Segments reaching this many slots are not merged further.
-MAX_MERGED_SLOTS = 1 << 21
 # Compact (renumber slots) when dead slots exceed both this count and the live count.
 COMPACT_MIN_DEAD = 1024
-
-_META_DEFAULT = PassageMeta()
 
 
 class _TermIds(dict[str, int]):
@@ -214,7 +214,8 @@ class BM25Index:
         with self._lock:
             slots = np.array([self._slot_of[p] for p in passage_ids], dtype=np.int64)
             view = self._view()
-            return scores_of(view, make_plan(view, self._query_terms(query_tokens)), slots)
+            plan = make_plan(view, self._query_terms(query_tokens))
+            return scores_of(view, plan, slots, self._scratch_buffer())
 
     # ------------------------------------------------------------- persistence
     def save(self, path: Path) -> None:
@@ -358,7 +359,9 @@ class BM25Index:
         fwd_ptr, fwd_terms, fwd_tf = forward_from_tokens(flat, lengths)
         del flat
         self._df += np.bincount(fwd_terms, minlength=len(self._df))
-        base = self._columns.append(lengths, np.array(pid_list, dtype=np.int64), _meta(chunk))
+        base = self._columns.append(
+            lengths, np.array(pid_list, dtype=np.int64), meta_rows([item[2] for item in chunk])
+        )
         segment = build_segment(base, fwd_ptr, fwd_terms, fwd_tf, lengths, self._impacts)
         self._pending = Pending(segment.end)
         self._total_len += int(lengths.sum())
@@ -375,15 +378,7 @@ class BM25Index:
 
     def _append_segment(self, segment: Segment) -> None:
         self._segments.append(segment)
-        while True:
-            tail = self._segments[-MERGE_FACTOR:]
-            sizes = [s.end - s.base for s in tail]
-            if len(tail) < MERGE_FACTOR or sum(sizes) > MAX_MERGED_SLOTS:
-                return
-            if len({_size_class(s) for s in sizes}) != 1:
-                return
-            merged = merge_segments(tail, self._columns.alive, len(self._vocab))
-            self._segments[-MERGE_FACTOR:] = [merged]
+        merge_tail(self._segments, self._columns.alive, len(self._vocab), FLUSH_SLOTS)
 
     def _maybe_compact(self) -> None:
         """Renumber slots without the dead ones once they outnumber the live ones."""
@@ -398,23 +393,3 @@ class BM25Index:
         self._pending = Pending(self._columns.size)
         self._slot_of = {pid: int(remap[slot]) for pid, slot in self._slot_of.items()}
         self._dead = 0
-
-
-def _meta(chunk: list[tuple[int, Sequence[str], PassageMeta]]) -> NDArray[np.int64]:
-    """Rows of (article, scope, source, published), one per passage."""
-    metas = [item[2] for item in chunk]
-    out = np.empty((len(metas), 4), dtype=np.int64)
-    out[:, 0] = [m.article_id for m in metas]
-    out[:, 1] = [m.scope for m in metas]
-    out[:, 2] = [m.source for m in metas]
-    out[:, 3] = [m.published for m in metas]
-    return out
-
-
-def _size_class(slots: int) -> int:
-    """Tier of a segment: 0 up to FLUSH_SLOTS slots, +1 per MERGE_FACTOR times larger."""
-    tier, bound = 0, FLUSH_SLOTS
-    while slots > bound:
-        tier += 1
-        bound *= MERGE_FACTOR
-    return tier

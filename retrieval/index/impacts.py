@@ -110,6 +110,7 @@ class ImpactTable:
     def pairs(
         self, codes: NDArray[np.unsignedinteger]
     ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-        """The (tf, dl) pairs of codes, as two arrays."""
-        keys = self.keys[codes]
-        return keys >> _DL_BITS, keys & ((1 << _DL_BITS) - 1)
+        """The (tf, dl) pairs of codes, as two arrays (gathered from per-code tables)."""
+        code_tf = (self.keys >> _DL_BITS).astype(np.int64)
+        code_dl = self.keys & ((1 << _DL_BITS) - 1)
+        return code_tf[codes], code_dl[codes]

@@ -11,8 +11,8 @@ that cannot reach ``theta`` any more are dropped as bounds are used up.
 The partial sums here add terms out of query order, so they can differ from rank_bm25
 in the last bits. They only choose a small candidate set, with a relative slack far
 above rounding error; the scores returned are recomputed exactly in query order.
-Pruning needs every contribution to be non-negative, so any query with a non-positive
-idf is left to exhaustive scoring.
+Pruning needs every contribution to be positive, so any query with a non-positive (or
+vanishingly small) idf is left to exhaustive scoring.
 """
 
 from __future__ import annotations
@@ -38,6 +38,9 @@ from retrieval.index.search import (
 PRUNE_MIN_POSTINGS = 50_000
 # Relative slack on every pruning decision, far above float64 rounding of the sums.
 _MARGIN = 1e-9
+# Pruning relies on relative rounding error, which subnormal numbers do not have: an
+# idf this small (a floor from a tiny epsilon) sends the query to exhaustive scoring.
+_MIN_IDF = 1e-100
 
 # Which slots may be returned (live, allowed); None admits every slot.
 Admit = Callable[[NDArray[np.int32]], NDArray[np.bool_]] | None
@@ -66,6 +69,19 @@ def _kth(scores: NDArray[np.float64], k: int) -> float:
     return float(np.partition(scores, len(scores) - k)[len(scores) - k])
 
 
+def _suffix_sums(values: list[float]) -> list[float]:
+    """sums[i] = sum(values[i:]), one more entry (0.0) at the end.
+
+    Summed from the end, i.e. smallest bounds first, and never by subtracting from a
+    total: with bounds of very different sizes a subtraction would cancel the small
+    ones away and let pruning drop passages that can still make the top k.
+    """
+    sums = [0.0] * (len(values) + 1)
+    for i in range(len(values) - 1, -1, -1):
+        sums[i] = sums[i + 1] + values[i]
+    return sums
+
+
 def _slack(theta: float) -> float:
     return theta - abs(theta) * _MARGIN
 
@@ -77,12 +93,13 @@ def search_pruned(
 
     ``scratch`` follows ``search.accumulate``'s contract (all NaN on entry and exit).
     """
-    if len(plan.terms) < 2 or min(plan.idf) <= 0 or sum(plan.postings) < PRUNE_MIN_POSTINGS:
+    if len(plan.terms) < 2 or min(plan.idf) < _MIN_IDF or sum(plan.postings) < PRUNE_MIN_POSTINGS:
         return None
     bounds = upper_bounds(view, plan)
     order = np.argsort(-bounds, kind="stable").tolist()
     factor = [plan.idf[j] * plan.repeats[j] for j in range(len(plan.terms))]
-    rest, scored_bounds, theta = float(bounds.sum()), 0.0, -np.inf
+    unscored = _suffix_sums([float(bounds[j]) for j in order])
+    rest, scored_bounds, theta = unscored[0], 0.0, -np.inf
     touched: list[NDArray[np.int32]] = []
     split = len(order)
     for pos, j in enumerate(order):
@@ -93,14 +110,14 @@ def search_pruned(
                 touched.append(slots)
             else:
                 add_into(scratch, slots, contrib, touched)
-        rest -= bounds[j]
+        rest = unscored[pos + 1]
         scored_bounds += bounds[j]
         # theta <= the best partial score <= scored_bounds: only then can the test pass.
         if pos + 1 < len(order) and rest < scored_bounds:
             so_far = np.concatenate(touched)
             partial = scratch[so_far]
             theta = _kth(partial if admit is None else partial[admit(so_far)], k)
-            if rest < 2 * theta:
+            if rest < _slack(theta):
                 split = pos + 1
                 break
     cand = collect(scratch, touched)
@@ -113,7 +130,9 @@ def search_pruned(
     ids = cand.slots.astype(np.int64)
     by_slot = np.argsort(ids) if split < len(order) else np.arange(len(ids))
     remaining = order[split:]
-    return _complete(view, plan, ids[by_slot], cand.scores[by_slot], remaining, bounds, k, theta)
+    return _complete(
+        view, plan, ids[by_slot], cand.scores[by_slot], remaining, bounds, k, theta, scratch
+    )
 
 
 def _complete(
@@ -125,16 +144,17 @@ def _complete(
     bounds: NDArray[np.float64],
     k: int,
     theta: float,
+    scratch: NDArray[np.float64],
 ) -> Candidates:
     """Add the unscanned terms to sorted candidates, pruning; exact scores for the best."""
-    rest = float(bounds[remaining].sum()) if remaining else 0.0
-    for j in remaining:
-        alive = scores + rest >= _slack(theta)
+    unscored = _suffix_sums([float(bounds[j]) for j in remaining])
+    for i, j in enumerate(remaining):
+        alive = scores + unscored[i] >= _slack(theta)
         slots, scores = slots[alive], scores[alive]
-        scores = scores + plan.idf[j] * plan.repeats[j] * lookup(view, plan, j, slots)
-        rest = max(rest - float(bounds[j]), 0.0)
+        weights = lookup(view, plan, j, slots, scratch)
+        scores = scores + plan.idf[j] * plan.repeats[j] * weights
         theta = max(theta, _kth(scores, k))
     theta = _kth(scores, k)
     if theta > -np.inf:
         slots = slots[scores >= _slack(theta)]
-    return Candidates(slots.astype(np.int32), scores_of(view, plan, slots))
+    return Candidates(slots.astype(np.int32), scores_of(view, plan, slots, scratch))

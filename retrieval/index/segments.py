@@ -19,6 +19,10 @@ from retrieval.index.impacts import ImpactTable
 
 # Bits available in one int64 sort key.
 _KEY_BITS = 63
+# Tiered merging: this many adjacent segments of one size class are merged into one.
+MERGE_FACTOR = 4
+# Segments reaching this many slots are not merged further.
+MAX_MERGED_SLOTS = 1 << 21
 
 
 @dataclass(frozen=True)
@@ -63,15 +67,16 @@ def _bits(value: int) -> int:
     return max(1, int(value).bit_length())
 
 
-def _runs(sorted_keys: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Distinct values of a sorted array and how often each occurs."""
+def _run_starts(sorted_keys: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Distinct values of a sorted array and the offset where each one's run starts."""
     if len(sorted_keys) == 0:
         return sorted_keys, np.zeros(0, dtype=np.int64)
     change = np.empty(len(sorted_keys), dtype=bool)
     change[0] = True
     np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=change[1:])
     starts = np.flatnonzero(change)
-    return sorted_keys[starts], np.diff(starts, append=len(sorted_keys))
+    del change
+    return sorted_keys[starts], starts
 
 
 def forward_from_tokens(
@@ -85,8 +90,10 @@ def forward_from_tokens(
     keys = np.repeat(np.arange(n_docs, dtype=np.int64) << term_bits, lengths)
     keys |= term_ids
     keys.sort()
-    uniq, tf = _runs(keys)
+    uniq, starts = _run_starts(keys)
     del keys
+    tf = np.diff(starts, append=len(term_ids))
+    del starts
     terms = (uniq & ((1 << term_bits) - 1)).astype(np.int32)
     ptr = np.searchsorted(uniq, np.arange(n_docs + 1, dtype=np.int64) << term_bits)
     return ptr.astype(np.int64), terms, tf
@@ -127,10 +134,9 @@ def build_segment(
         post_terms = fwd_terms[order].astype(np.int64)
         post_slots, post_codes = local[order].astype(np.int32), codes[order]
     post_slots += base
-    uniq_terms, counts = _runs(post_terms)
-    del post_terms
-    ptr = np.zeros(len(uniq_terms) + 1, dtype=np.int64)
-    np.cumsum(counts, out=ptr[1:])
+    uniq_terms, starts = _run_starts(post_terms)
+    ptr = np.append(starts, len(post_terms))
+    del post_terms, starts
     max_tf, min_dl = _bounds(impacts, post_codes, ptr)
     return Segment(
         base=base,
@@ -241,3 +247,27 @@ def _merge_forward(
     np.cumsum(all_lengths, out=fwd_ptr[1:])
     fwd_terms = np.concatenate(terms) if terms else np.zeros(0, dtype=np.int32)
     return fwd_ptr, fwd_terms.astype(np.int32, copy=False)
+
+
+def merge_tail(
+    segments: list[Segment], alive: NDArray[np.bool_], vocab_size: int, smallest: int
+) -> None:
+    """Merge the newest segments, in place, while MERGE_FACTOR of them share a size class.
+
+    Size classes grow by MERGE_FACTOR from ``smallest`` slots, so a passage is rewritten
+    about log(N / smallest) / log(MERGE_FACTOR) times and a search sees few segments.
+    """
+    while len(segments) >= MERGE_FACTOR:
+        tail = segments[-MERGE_FACTOR:]
+        sizes = [s.end - s.base for s in tail]
+        if sum(sizes) > MAX_MERGED_SLOTS or len({_size_class(n, smallest) for n in sizes}) > 1:
+            return
+        segments[-MERGE_FACTOR:] = [merge_segments(tail, alive, vocab_size)]
+
+
+def _size_class(slots: int, smallest: int) -> int:
+    tier, bound = 0, smallest
+    while slots > bound:
+        tier += 1
+        bound *= MERGE_FACTOR
+    return tier

@@ -84,11 +84,24 @@ def _replace_dir(tmp: Path, path: Path) -> None:
     """Rename ``tmp`` to ``path``, replacing an existing snapshot directory."""
     if not path.exists():
         tmp.rename(path)
+    else:
+        old = path.with_name(f".{path.name}.old-{uuid.uuid4().hex}")
+        path.rename(old)
+        tmp.rename(path)
+        shutil.rmtree(old, ignore_errors=True)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Persist renames in ``directory`` (a no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
         return
-    old = path.with_name(f".{path.name}.old-{uuid.uuid4().hex}")
-    path.rename(old)
-    tmp.rename(path)
-    shutil.rmtree(old, ignore_errors=True)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def load_snapshot(cls: type[BM25Index], path: Path, *, mmap: bool) -> BM25Index:

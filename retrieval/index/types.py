@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,3 +29,13 @@ class PassageMeta:
     scope: int = 0
     source: int = 0
     published: int = 0
+
+
+def meta_rows(metas: Sequence[PassageMeta]) -> NDArray[np.int64]:
+    """Rows of (article, scope, source, published), one per passage, for the columns."""
+    out = np.empty((len(metas), 4), dtype=np.int64)
+    out[:, 0] = [m.article_id for m in metas]
+    out[:, 1] = [m.scope for m in metas]
+    out[:, 2] = [m.source for m in metas]
+    out[:, 3] = [m.published for m in metas]
+    return out

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Connection, Engine, create_engine
 
+# Registers the digest and worker lease tables on Base, so migrations see them.
+from retrieval.store import digest_models as _digest_models  # noqa: F401
+from retrieval.store import lease_models as _lease_models  # noqa: F401
 from retrieval.store.models import Base
 
 config = context.config
@@ -18,16 +21,26 @@ def _engine() -> Engine:
     return create_engine(config.get_main_option("sqlalchemy.url") or "sqlite:///newsbot.db")
 
 
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
 def run_migrations_online() -> None:
+    # ``retrieval.store.database.migrate`` hands over a connection already inside the
+    # transaction that serialises migrations; it commits that transaction itself.
+    connection = config.attributes.get("connection")
+    if isinstance(connection, Connection):
+        _run(connection)
+        return
     with _engine().connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            render_as_batch=connection.dialect.name == "sqlite",
-            compare_type=True,
-        )
-        with context.begin_transaction():
-            context.run_migrations()
+        _run(connection)
         connection.commit()
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,6 +19,9 @@ from retrieval.errors import StorageUnavailable
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # SQLite waits this long for a competing writer before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# PostgreSQL advisory lock key that serialises schema migrations (any constant other
+# than the change-log lock's in ``retrieval.store.changelog``).
+MIGRATION_LOCK_KEY = 6_397_268_001
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -56,9 +59,32 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+def _serialize_migrations(connection: Connection) -> None:
+    """Begin a transaction that only one migrating process at a time can be in.
+
+    Every process migrates on start, and a deployment starts several at once (bot
+    shards, the worker): without this, two would both see an empty or old schema and
+    both create the same tables, and one would crash. The lock lasts until the
+    transaction ends; whoever comes second then finds the schema current.
+    """
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+    elif dialect == "sqlite":
+        # Takes the database's write lock now (waiting up to the busy timeout).
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def migrate(engine: Engine, revision: str = "heads") -> None:
     """Bring the schema to ``revision`` (a new database is created from scratch)."""
+    config = alembic_config(engine)
     try:
-        command.upgrade(alembic_config(engine), revision)
+        with engine.connect() as connection:
+            _serialize_migrations(connection)
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+            connection.commit()
     except OperationalError as exc:
-        raise StorageUnavailable(f"cannot reach the database: {exc.orig}") from exc
+        raise StorageUnavailable(
+            f"cannot reach the database; try again in a moment ({exc.orig})"
+        ) from exc

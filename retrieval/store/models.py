@@ -80,12 +80,13 @@ class Article(Base):
         UniqueConstraint("scope_id", "content_hash", name="uq_articles_scope_hash"),
         Index("ix_articles_scope_published", "scope_id", "published"),
         Index("ix_articles_story", "story_id"),
+        Index("ix_articles_scope_external", "scope_id", "external_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     scope_id: Mapped[int] = mapped_column(BigInteger, default=GLOBAL_SCOPE)
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"), index=True)
-    external_id: Mapped[str | None] = mapped_column(String(300), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(300))
     url: Mapped[str | None] = mapped_column(Text)
     canonical_url: Mapped[str | None] = mapped_column(String(2000))
     title: Mapped[str] = mapped_column(Text)
@@ -138,7 +139,7 @@ class StoryBand(Base):
     """Locality-sensitive hash buckets of MinHash bands: candidates for near-duplicates."""
 
     __tablename__ = "story_bands"
-    __table_args__ = (Index("ix_story_bands_bucket", "scope_id", "band", "bucket"),)
+    __table_args__ = (Index("ix_story_bands_bucket", "bucket"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     article_id: Mapped[int] = mapped_column(
@@ -174,3 +175,7 @@ class Feedback(Base):
     query: Mapped[str] = mapped_column(Text)
     vote: Mapped[int] = mapped_column(SmallInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# Registers the feed tables on Base, so migrations and create_all see them.
+from retrieval.store import feed_models as _feed_models  # noqa: E402, F401

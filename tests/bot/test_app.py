@@ -41,7 +41,17 @@ async def test_extensions_load_one_cog_per_feature(bot_settings: Settings) -> No
     async with bot:
         await bot.setup_hook()
         assert sorted(bot.extensions) == sorted(app.EXTENSIONS)
-        assert sorted(bot.cogs) == ["Ask", "Help", "News", "Sources", "Summary", "Trend"]
+        assert sorted(bot.cogs) == [
+            "Admin ingest",
+            "Ask",
+            "Digest",
+            "Feeds",
+            "Help",
+            "News",
+            "Sources",
+            "Summary",
+            "Trend",
+        ]
 
 
 async def test_the_index_is_refreshed_in_the_background(bot_settings: Settings) -> None:
@@ -104,5 +114,5 @@ async def test_sync_registers_globally_or_for_one_guild(
 
     monkeypatch.setattr(NewsBot, "login", fake_login)
     monkeypatch.setattr(app_commands.CommandTree, "sync", fake_sync)
-    assert await sync_commands(Settings(), guild_id) == 6
+    assert await sync_commands(Settings(), guild_id) == 10
     assert (synced["guild"].id if synced["guild"] else None) == guild_id

@@ -262,7 +262,18 @@ async def test_trend_attaches_a_png_chart(news_bot: NewsBot, fake_service: FakeS
 async def test_slash_commands_are_registered_with_options(news_bot: NewsBot) -> None:
     tree = news_bot.tree
     names = sorted(c.name for c in tree.get_commands())
-    assert names == ["ask", "help", "news", "sources", "summary", "trend"]
+    assert names == [
+        "article",
+        "ask",
+        "digest",
+        "feed",
+        "help",
+        "ingest",
+        "news",
+        "sources",
+        "summary",
+        "trend",
+    ]
     news = tree.get_command("news")
     assert isinstance(news, app_commands.Command)
     params = {p.name: p for p in news.parameters}

@@ -126,3 +126,11 @@ def test_match_spans_mark_only_matching_cjk_bigrams(tok: Tokenizer) -> None:
 def test_match_spans_skip_stopwords_and_nonmatches(tok: Tokenizer) -> None:
     assert tok.match_spans("the cat and the hat", set(tok.tokenize("dog"))) == []
     assert tok.match_spans("anything", set()) == []
+
+
+def test_match_spans_cover_a_whole_run_when_normalisation_changes_its_length(
+    tok: Tokenizer,
+) -> None:
+    text = "ㄱㅏ 뉴스"  # compatibility jamo: NFKC composes the two into one syllable
+    assert tok.tokenize(text) == ["가", "뉴스"]
+    assert tok.match_spans(text, {"가"}) == [(0, 2)]

@@ -78,7 +78,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("scope_id", "content_hash", name="uq_articles_scope_hash"),
     )
     with op.batch_alter_table("articles", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_articles_external_id"), ["external_id"], unique=False)
+        batch_op.create_index(
+            "ix_articles_scope_external", ["scope_id", "external_id"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_articles_ingested_at"), ["ingested_at"], unique=False)
         batch_op.create_index(
             "ix_articles_scope_published", ["scope_id", "published"], unique=False
@@ -120,7 +122,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("story_bands", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_story_bands_article_id"), ["article_id"], unique=False)
-        batch_op.create_index("ix_story_bands_bucket", ["scope_id", "band", "bucket"], unique=False)
+        batch_op.create_index("ix_story_bands_bucket", ["bucket"], unique=False)
 
     # ### end Alembic commands ###
 
@@ -138,7 +140,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_articles_source_id"))
         batch_op.drop_index("ix_articles_scope_published")
         batch_op.drop_index(batch_op.f("ix_articles_ingested_at"))
-        batch_op.drop_index(batch_op.f("ix_articles_external_id"))
+        batch_op.drop_index("ix_articles_scope_external")
 
     op.drop_table("articles")
     op.drop_table("sources")

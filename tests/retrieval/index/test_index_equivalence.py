@@ -8,6 +8,7 @@ that small examples go through segments, merges, compaction and MaxScore pruning
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,6 @@ from hypothesis import strategies as st
 
 import retrieval.index.bm25 as bm25_module
 import retrieval.index.prune as prune_module
-import retrieval.index.snapshot as snapshot_module
 from retrieval.index import BM25Index, PassageMeta
 from tests.retrieval.index.bm25_oracle import assert_matches_reference
 
@@ -48,7 +48,7 @@ ops_st = st.lists(
 @pytest.fixture(params=["defaults", "small-thresholds"])
 def machinery(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     # Durability is not under test here and fsync dominates the run time of snapshots.
-    monkeypatch.setattr(snapshot_module.os, "fsync", lambda fd: None)
+    monkeypatch.setattr(os, "fsync", lambda fd: None)
     if request.param == "small-thresholds":
         monkeypatch.setattr(bm25_module, "FLUSH_SLOTS", 3)
         monkeypatch.setattr(bm25_module, "BULK_MIN", 2)

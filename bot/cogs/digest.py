@@ -1,0 +1,279 @@
+"""``/digest``: scheduled posts of what is new, and the loop that posts them.
+
+Admins (Manage Server, or the role named in ``[bot] admin_role``, checked when the
+command runs) set, list, remove and preview digests. A ``tasks.loop`` started in
+``cog_load`` runs the engine's scheduler every ``[digest] loop_seconds`` in a thread of
+its own, so waiting on Discord never holds a worker that answers questions; the
+scheduler claims each due run in the database before anything is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from bot.app import NewsBot
+from bot.digest_post import DiscordPoster
+from bot.digest_render import (
+    digest_payloads,
+    schedule_choice,
+    schedule_set_text,
+    schedule_summary,
+    schedules_payload,
+)
+from bot.limits import CHOICES_MAX
+from bot.render import NO_MENTIONS
+from retrieval.digest.settings import MAX_STORIES_LIMIT
+from retrieval.errors import NewsbotError
+
+if TYPE_CHECKING:
+    from retrieval.digest.scheduler import DigestScheduler, TickReport
+    from retrieval.digest.service import DigestService
+
+log = logging.getLogger(__name__)
+
+# Seconds ``cog_unload`` waits for a tick in flight (it may be sending) to finish.
+UNLOAD_WAIT_SECONDS = 10.0
+DAY_SUGGESTIONS = ("daily", "mon-fri", "weekends", "mon,wed,fri", "mon", "sun")
+TIME_MAX = 20
+ZONE_MAX = 64
+TOPICS_MAX = 300
+
+
+def is_digest_admin(interaction: discord.Interaction[Any]) -> bool:
+    """Manage Server, or the configured admin role (by name), in this server."""
+    if interaction.guild is None:
+        return False
+    if interaction.permissions.manage_guild:
+        return True
+    wanted: str = interaction.client.settings.bot.admin_role
+    user = interaction.user
+    return (
+        bool(wanted)
+        and isinstance(user, discord.Member)
+        and any(role.name == wanted for role in user.roles)
+    )
+
+
+class DigestCog(commands.Cog, name="Digest"):
+    digest = app_commands.Group(
+        name="digest", description="Scheduled digests of new stories", guild_only=True
+    )
+
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+        self.digests: DigestService | None = None
+        self.scheduler: DigestScheduler | None = None
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="newsbot-digest")
+        self._inflight: Future[TickReport] | None = None
+
+    # ------------------------------------------------------------ life cycle
+    async def cog_load(self) -> None:
+        try:
+            news = self.bot.service
+        except RuntimeError:
+            return  # a bot built only to register commands: nothing to schedule
+        # The engine is imported when there is one to run (see bot.app).
+        from retrieval.digest.scheduler import DigestScheduler  # noqa: PLC0415
+        from retrieval.digest.service import DigestService  # noqa: PLC0415
+
+        settings = self.bot.settings.digest
+        self.digests = DigestService(news, settings=settings)
+        poster = DiscordPoster(self.bot, asyncio.get_running_loop(), settings)
+        self.scheduler = DigestScheduler(self.digests, poster)
+        self.digest_loop.change_interval(seconds=settings.loop_seconds)
+        self.digest_loop.start()
+
+    async def cog_unload(self) -> None:
+        self.digest_loop.cancel()
+        inflight = self._inflight
+        if inflight is not None and not inflight.done():
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.wrap_future(inflight), UNLOAD_WAIT_SECONDS)
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    @tasks.loop(seconds=30.0)
+    async def digest_loop(self) -> None:
+        await self.run_tick()
+
+    @digest_loop.before_loop
+    async def _before_loop(self) -> None:
+        await self.bot.wait_until_ready()
+
+    async def run_tick(self) -> TickReport | None:
+        """One scheduler tick in the digest thread; never raises (the loop must go on)."""
+        scheduler = self.scheduler
+        if scheduler is None:
+            return None
+        try:
+            self._inflight = self._executor.submit(scheduler.tick)
+            return await asyncio.wrap_future(self._inflight)
+        except Exception:
+            log.exception("digest tick failed")
+            return None
+
+    def _service(self) -> DigestService:
+        if self.digests is None:
+            raise RuntimeError("digests need the engine; this bot has none")
+        return self.digests
+
+    # ------------------------------------------------------------- commands
+    @digest.command(name="set", description="Post new stories to a channel at a local time")
+    @app_commands.describe(
+        channel="Where to post",
+        time="Local time, e.g. 09:00 or 7:30pm",
+        timezone="IANA time zone, e.g. Europe/London",
+        topics="Only stories about these words (default: all new stories)",
+        days="daily (default), mon-fri, weekends, or days like mon,wed,fri",
+        max_stories=f"Stories per digest (1-{MAX_STORIES_LIMIT})",
+        mention_role="A role to ping with each digest",
+    )
+    @app_commands.check(is_digest_admin)
+    async def set_digest(
+        self,
+        interaction: discord.Interaction[NewsBot],
+        channel: discord.TextChannel,
+        time: app_commands.Range[str, 1, TIME_MAX],
+        timezone: app_commands.Range[str, 1, ZONE_MAX],
+        topics: app_commands.Range[str, 1, TOPICS_MAX] | None = None,
+        days: app_commands.Range[str, 1, TOPICS_MAX] | None = None,
+        max_stories: app_commands.Range[int, 1, MAX_STORIES_LIMIT] | None = None,
+        mention_role: discord.Role | None = None,
+    ) -> None:
+        from retrieval.digest.results import ScheduleRequest  # noqa: PLC0415
+
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        refusal = _cannot_post(channel)
+        if refusal is not None:
+            await interaction.followup.send(refusal, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        request = ScheduleRequest(
+            guild_id=channel.guild.id,
+            channel_id=channel.id,
+            time=time,
+            timezone=timezone,
+            topics=topics,
+            days=days,
+            max_stories=max_stories,
+            mention_role_id=mention_role.id if mention_role else None,
+            set_in_channel_id=interaction.channel_id,
+            created_by=interaction.user.id,
+        )
+        info = await self.bot.run_engine(self._service().set_schedule, request)
+        note = _cannot_ping(channel, mention_role)
+        text = schedule_set_text(info) + (f"\n{note}" if note else "")
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @digest.command(name="list", description="The digests scheduled in this server")
+    @app_commands.check(is_digest_admin)
+    async def list_digests(self, interaction: discord.Interaction[NewsBot]) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        schedules = await self.bot.run_engine(
+            self._service().list_schedules, _guild_id(interaction)
+        )
+        await interaction.followup.send(
+            **schedules_payload(schedules).send_kwargs(), ephemeral=True
+        )
+
+    @digest.command(name="remove", description="Stop a scheduled digest")
+    @app_commands.describe(schedule="The digest to stop")
+    @app_commands.check(is_digest_admin)
+    async def remove_digest(self, interaction: discord.Interaction[NewsBot], schedule: int) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        info = await self.bot.run_engine(
+            self._service().remove_schedule, _guild_id(interaction), schedule
+        )
+        text = f"Digest {info.id} removed: {schedule_summary(info)}."
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @digest.command(name="preview", description="What a digest would post now (only you see it)")
+    @app_commands.describe(schedule="The digest to preview")
+    @app_commands.check(is_digest_admin)
+    async def preview_digest(
+        self, interaction: discord.Interaction[NewsBot], schedule: int
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        post = await self.bot.run_engine(self._service().preview, _guild_id(interaction), schedule)
+        for payload in digest_payloads(post, self.bot.settings.digest.announce_empty):
+            await interaction.followup.send(**payload.send_kwargs(), ephemeral=True)
+
+    # ---------------------------------------------------------- autocomplete
+    @set_digest.autocomplete("timezone")
+    async def timezone_autocomplete(
+        self, interaction: discord.Interaction[NewsBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        from retrieval.digest.schedule import matching_zones  # noqa: PLC0415
+
+        return [app_commands.Choice(name=z, value=z) for z in matching_zones(current, CHOICES_MAX)]
+
+    @set_digest.autocomplete("days")
+    async def days_autocomplete(
+        self, interaction: discord.Interaction[NewsBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        typed = current.strip().lower()
+        options = [d for d in DAY_SUGGESTIONS if d.startswith(typed)] or [current.strip()]
+        return [app_commands.Choice(name=d, value=d) for d in options if d][:CHOICES_MAX]
+
+    @remove_digest.autocomplete("schedule")
+    @preview_digest.autocomplete("schedule")
+    async def schedule_autocomplete(
+        self, interaction: discord.Interaction[NewsBot], current: str
+    ) -> list[app_commands.Choice[int]]:
+        if self.digests is None or interaction.guild is None:
+            return []
+        try:
+            schedules = await self.bot.run_engine(self.digests.list_schedules, interaction.guild.id)
+        except NewsbotError as exc:
+            # An autocomplete cannot show an error; the command itself will report it.
+            log.warning("digest autocomplete failed: %s", exc.reason)
+            return []
+        guild = interaction.guild
+        choices = []
+        for info in schedules:
+            channel = guild.get_channel(info.channel_id)
+            name = schedule_choice(info, channel.name if channel else None)
+            if current.strip().lower() in name.lower():
+                choices.append(app_commands.Choice(name=name, value=info.id))
+        return choices[:CHOICES_MAX]
+
+
+def _guild_id(interaction: discord.Interaction[Any]) -> int:
+    if interaction.guild_id is None:
+        raise app_commands.NoPrivateMessage()
+    return interaction.guild_id
+
+
+def _cannot_post(channel: discord.TextChannel) -> str | None:
+    """Why digests could not be posted in ``channel``, checked before saving the schedule."""
+    perms = channel.permissions_for(channel.guild.me)
+    if perms.view_channel and perms.send_messages and perms.embed_links:
+        return None
+    return (
+        f"I can't post digests in {channel.mention}: give me View Channel, Send Messages "
+        "and Embed Links there, then try again."
+    )
+
+
+def _cannot_ping(channel: discord.TextChannel, role: discord.Role | None) -> str | None:
+    """A note when the digest's role would not actually be pinged."""
+    if (
+        role is None
+        or role.mentionable
+        or channel.permissions_for(channel.guild.me).mention_everyone
+    ):
+        return None
+    return (
+        f"Note: I can't ping {role.mention} yet: make the role mentionable or give me "
+        "Mention @everyone, @here and All Roles in that channel."
+    )
+
+
+async def setup(bot: NewsBot) -> None:
+    await bot.add_cog(DigestCog(bot))

@@ -1,0 +1,223 @@
+"""``/feed add|list|remove``: a server's admins follow RSS and Atom feeds; and the poller.
+
+Every ``poll_period_seconds`` the cog polls the feeds that are due, in its own thread so
+a slow feed never holds up the engine's workers or the event loop. New entries become
+articles of the server that added the feed. When a feed is paused after repeated
+failures, the channel where it was added is told.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from bot.admin import ADMIN_PERMISSIONS, acquire_fetcher, admin_only, release_fetcher
+from bot.app import NewsBot
+from bot.flow import scope_of
+from bot.limits import CHOICES_MAX
+from bot.render import Payload
+from bot.render_admin import (
+    feed_added_payload,
+    feed_choice_name,
+    feed_list_payload,
+    feed_paused_payload,
+    feed_removed_payload,
+)
+from retrieval.errors import FeedNotFound, NewsbotError
+from retrieval.feeds.manager import FeedManager
+from retrieval.feeds.results import PollReport
+from retrieval.feeds.schedule import EVERY_CHOICES
+from retrieval.fetch import Fetcher
+
+log = logging.getLogger(__name__)
+
+URL_MAX = 2000
+# Digits of a feed id typed or picked in /feed remove.
+FEED_REF_MAX = 18
+EVERY = [app_commands.Choice(name=name, value=seconds) for name, seconds in EVERY_CHOICES]
+
+
+def _has_engine(bot: NewsBot) -> bool:
+    """False for a bot built only to register slash commands (``newsbot sync``)."""
+    try:
+        _ = bot.service
+    except RuntimeError:
+        return False
+    return True
+
+
+class FeedsCog(commands.Cog, name="Feeds"):
+    feed = app_commands.Group(
+        name="feed",
+        description="Follow RSS and Atom feeds for this server (admins)",
+        guild_only=True,
+        default_permissions=ADMIN_PERMISSIONS,
+    )
+
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+        self._manager: FeedManager | None = None
+        self._fetcher: Fetcher | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        # Announcements in flight, kept referenced until they finish.
+        self._notices: set[asyncio.Task[None]] = set()
+
+    # ---------------------------------------------------------------- life cycle
+    async def cog_load(self) -> None:
+        if not _has_engine(self.bot):
+            return  # built only to register the slash commands
+        self._fetcher = acquire_fetcher(self.bot)
+        self._loop = asyncio.get_running_loop()
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="newsbot-feeds")
+        self.poller.change_interval(seconds=self.bot.settings.feeds.poll_period_seconds)
+        self.poller.start()
+
+    async def cog_unload(self) -> None:
+        if self._fetcher is None:
+            return
+        self.poller.cancel()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+        self._manager = self._fetcher = None
+        await release_fetcher(self.bot)
+
+    @property
+    def manager(self) -> FeedManager:
+        """The feed manager, made on first use (the engine is only touched when needed)."""
+        if self._manager is None:
+            if self._fetcher is None:
+                raise RuntimeError("feeds are not running in this bot")
+            self._manager = FeedManager(self.bot.service, self._fetcher)
+            self._unsubscribe = self._manager.subscribe(self._from_poller)
+        return self._manager
+
+    # ------------------------------------------------------------------- polling
+    @tasks.loop(seconds=60.0)
+    async def poller(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            reports = await loop.run_in_executor(self._executor, self.manager.poll_due)
+        except NewsbotError as exc:
+            log.warning("feed polling failed: %s", exc.reason)
+        except Exception:  # the loop must outlive a bug in one round
+            log.exception("feed polling failed")
+        else:
+            added = sum(len(r.added) for r in reports)
+            if reports:
+                log.info("polled %d feeds: %d new articles", len(reports), added)
+
+    @poller.before_loop
+    async def _before_polling(self) -> None:
+        # Announcements need the channel cache, which is filled once the bot is ready.
+        await self.bot.wait_until_ready()
+
+    def _from_poller(self, report: PollReport) -> None:
+        """The manager's listener: runs in the polling thread, hands over to the loop."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._heard, report)
+
+    def _heard(self, report: PollReport) -> None:
+        """A poll's report, on the event loop: tell the channel when a feed was paused."""
+        if not report.paused_now or report.channel_id is None:
+            return
+        task = asyncio.create_task(self._announce(report.channel_id, feed_paused_payload(report)))
+        self._notices.add(task)
+        task.add_done_callback(self._notices.discard)
+
+    async def _announce(self, channel_id: int, payload: Payload) -> None:
+        try:
+            channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
+            if not isinstance(channel, discord.abc.Messageable):
+                log.warning("feed notice: channel %s cannot take messages", channel_id)
+                return
+            await channel.send(**payload.send_kwargs())
+        except discord.HTTPException as exc:
+            log.warning("feed notice to channel %s failed: %s", channel_id, exc)
+
+    # ------------------------------------------------------------------ commands
+    @feed.command(name="add", description="Follow an RSS or Atom feed: new entries become articles")
+    @app_commands.describe(
+        url="The feed's address (RSS or Atom), starting with http:// or https://",
+        every="How often to check it (default: every hour)",
+    )
+    @app_commands.choices(every=EVERY)
+    @admin_only
+    async def add(
+        self,
+        interaction: discord.Interaction[NewsBot],
+        url: app_commands.Range[str, 1, URL_MAX],
+        every: int | None = None,
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        info = await self.bot.run_engine(
+            self.manager.add,
+            url,
+            scope_of(interaction.guild_id),
+            every,
+            interaction.channel_id,
+            interaction.user.id,
+        )
+        await self._reply(interaction, feed_added_payload(info))
+
+    @feed.command(name="list", description="The feeds this server follows, and how they are doing")
+    @admin_only
+    async def list_feeds(self, interaction: discord.Interaction[NewsBot]) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        infos = await self.bot.run_engine(self.manager.list, scope_of(interaction.guild_id))
+        await self._reply(interaction, feed_list_payload(infos))
+
+    @feed.command(name="remove", description="Stop following a feed (its articles stay)")
+    @app_commands.describe(feed="Pick the feed, or give its id from /feed list")
+    @admin_only
+    async def remove(
+        self,
+        interaction: discord.Interaction[NewsBot],
+        feed: app_commands.Range[str, 1, FEED_REF_MAX],
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        ref = feed.strip()
+        if not ref.isdigit():
+            raise FeedNotFound(ref)
+        info = await self.bot.run_engine(
+            self.manager.remove, int(ref), scope_of(interaction.guild_id)
+        )
+        await self._reply(interaction, feed_removed_payload(info))
+
+    @remove.autocomplete("feed")
+    @admin_only
+    async def feed_choices(
+        self, interaction: discord.Interaction[NewsBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        try:
+            infos = await self.bot.run_engine(self.manager.list, scope_of(interaction.guild_id))
+        except NewsbotError as exc:
+            log.warning("feed autocomplete failed: %s", exc.reason)
+            return []
+        wanted = str(current).strip().casefold()
+        matching = [
+            info
+            for info in infos
+            if wanted in f"{info.feed_id} {info.title or ''} {info.url}".casefold()
+        ]
+        return [
+            app_commands.Choice(name=feed_choice_name(info), value=str(info.feed_id))
+            for info in matching[:CHOICES_MAX]
+        ]
+
+    @staticmethod
+    async def _reply(interaction: discord.Interaction[NewsBot], payload: Payload) -> None:
+        await interaction.followup.send(**payload.send_kwargs(), ephemeral=True)
+
+
+async def setup(bot: NewsBot) -> None:
+    await bot.add_cog(FeedsCog(bot))

@@ -1,0 +1,24 @@
+"""The engine's worker jobs, one call each: build the job, hand it to ``Worker``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from retrieval.feeds.manager import FeedManager
+from retrieval.worker.runner import Job, blocking
+
+if TYPE_CHECKING:
+    from retrieval.fetch import Fetcher
+    from retrieval.service import NewsService
+
+FEEDS_JOB = "feeds"
+
+
+def feed_job(manager: FeedManager) -> Job:
+    """Poll the feeds that are due, every ``[feeds] poll_period_seconds``."""
+    return Job(FEEDS_JOB, manager.settings.poll_period_seconds, blocking(manager.poll_due))
+
+
+def engine_jobs(service: NewsService, fetcher: Fetcher) -> list[Job]:
+    """Every job that needs only the engine (no Discord)."""
+    return [feed_job(FeedManager(service, fetcher))]
