@@ -195,9 +195,10 @@ def _report(outcome: IngestOutcome, as_json: bool) -> None:
     elif outcome.status == "duplicate":
         _out(f"duplicate  {outcome.input}: {outcome.reason}")
     else:
+        plural = "" if outcome.passages == 1 else "s"
         _out(
             f"added      {outcome.input}: [{outcome.article_id}] {outcome.title} "
-            f"({outcome.passages} passages)"
+            f"({outcome.passages} passage{plural})"
         )
 
 
