@@ -1,0 +1,33 @@
+"""newsbot's engine: extraction, storage, BM25 ranking and cited answers (no Discord).
+
+The public building blocks are importable from here; they load on first use, so a
+process that only needs the settings or the errors does not pay for numpy and the
+stemmer.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from retrieval.index import BM25Index, Hit, PassageFilter
+    from retrieval.service import NewsService
+    from retrieval.tokenizer import Tokenizer
+
+__all__ = ["BM25Index", "Hit", "NewsService", "PassageFilter", "Tokenizer"]
+
+_HOMES = {
+    "BM25Index": "retrieval.index",
+    "Hit": "retrieval.index",
+    "PassageFilter": "retrieval.index",
+    "NewsService": "retrieval.service",
+    "Tokenizer": "retrieval.tokenizer",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'retrieval' has no attribute {name!r}")
+    return getattr(importlib.import_module(home), name)
