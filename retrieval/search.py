@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from retrieval.errors import QueryError
-from retrieval.index import BM25Index, PassageFilter
+from retrieval.index import PassageFilter
 from retrieval.ingest import visible_scopes
+from retrieval.ranking import Ranker
 from retrieval.results import Scope, SearchFilters
 from retrieval.store.models import GLOBAL_SCOPE, Article, Passage, Source
 from retrieval.tokenizer import Tokenizer
@@ -114,7 +115,7 @@ def group_stories(hits: Sequence[PassageHit]) -> list[StoryHit]:
 
 def rank_stories(
     session: Session,
-    index: BM25Index,
+    ranker: Ranker,
     tokens: Sequence[str],
     passage_filter: PassageFilter,
     *,
@@ -124,7 +125,7 @@ def rank_stories(
     """At least ``wanted`` stories when that many match, best first."""
     k = max(candidates, wanted * PASSAGES_PER_STORY)
     for _round in range(MAX_RANK_ROUNDS):
-        found = index.search(tokens, k, passage_filter)
+        found = ranker.passages(tokens, k, passage_filter)
         stories = group_stories(load_hits(session, [(h.passage_id, h.score) for h in found]))
         if len(stories) >= wanted or len(found) < k:
             return stories

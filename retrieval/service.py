@@ -29,6 +29,8 @@ from retrieval.errors import (
 from retrieval.extract import ExtractedArticle, ExtractOptions, extract_bytes, extract_path
 from retrieval.index import BM25Index
 from retrieval.ingest import IngestOutcome, prepare, store
+from retrieval.ranking import Ranker
+from retrieval.ranking.texts import session_passage_tokens
 from retrieval.results import (
     Answer,
     ArticleSummary,
@@ -271,7 +273,7 @@ class NewsService:
         with self._lock:
             stories = search.rank_stories(
                 session,
-                self.index,
+                self.ranker(session),
                 tokens,
                 passage_filter,
                 wanted=wanted,
@@ -345,19 +347,13 @@ class NewsService:
             return hits
 
     def rank_articles(self, query: str, *, k: int) -> list[tuple[str, float]]:
-        """Articles (external id, else id) ranked by their best passage: TREC runs."""
+        """Articles (external id, else id) ranked by their passages: TREC runs."""
         tokens = self.tokenizer.tokenize(query)
         if not tokens:
             return []
-        with self._lock:
-            found = self.index.search(tokens, k * PASSAGES_PER_ARTICLE_RUN)
-        best: dict[int, float] = {}
-        for hit in found:
-            article_id = self.index.article_of(hit.passage_id)
-            if article_id not in best:
-                best[article_id] = hit.score
-        ranked = list(best.items())[:k]
         with self.unit_of_work() as session:
+            with self._lock:
+                ranked = self.ranker(session).articles(tokens, k)
             rows = session.execute(
                 select(Article.id, Article.external_id).where(
                     Article.id.in_([a for a, _ in ranked])
@@ -365,6 +361,12 @@ class NewsService:
             ).tuples()
             ids: dict[int, str | None] = dict(rows.all())
         return [(ids.get(a) or str(a), score) for a, score in ranked]
+
+    def ranker(self, session: Session) -> Ranker:
+        """The configured ranking over the index, reading passage text through ``session``."""
+        return Ranker(
+            self.index, self.settings.ranking, session_passage_tokens(session, self.tokenizer)
+        )
 
     def summarize_article(
         self, ref: str, *, scope: Scope, sentences: int | None = None
@@ -461,10 +463,6 @@ class NewsService:
                 query=query,
                 vote=vote,
             )
-
-
-# Passages looked at per article wanted when ranking whole articles.
-PASSAGES_PER_ARTICLE_RUN = 5
 
 
 def _filtered(filters: SearchFilters) -> bool:
