@@ -36,6 +36,7 @@ from bot.cooldown import MessageCooldowns
 from bot.errors import report_error
 from retrieval.config import Settings
 from retrieval.errors import ConfigError, NewsbotError
+from retrieval.worker.runner import Worker
 
 if TYPE_CHECKING:
     # Imported for real only by ``run_bot``: building a bot (tests, ``sync``) must not
@@ -127,12 +128,24 @@ class NewsBot(commands.AutoShardedBot):
         self._refresh_interval = refresh_interval
         self._refresh_task: asyncio.Task[None] | None = None
         self._executor = ThreadPoolExecutor(ENGINE_WORKERS, thread_name_prefix="newsbot-engine")
+        # Background jobs (feed polls, digests) run in one process at a time: this bot
+        # runs one only while it holds the job's lease, so shards and ``newsbot worker``
+        # processes never overlap.
+        self.leases: Worker | None = None
 
     @property
     def service(self) -> NewsService:
         if self._service is None:
             raise RuntimeError("this bot was built only to register slash commands")
         return self._service
+
+    async def holds(self, job: str) -> bool:
+        """Whether this process may run the background ``job`` now (takes or renews its lease)."""
+        if self._service is None:
+            return False
+        if self.leases is None:
+            self.leases = Worker(self._service.sessions, [])
+        return await self.leases.hold(job)
 
     async def run_engine(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a blocking engine call in the worker pool, off the event loop."""
@@ -162,7 +175,9 @@ class NewsBot(commands.AutoShardedBot):
     async def close(self) -> None:
         if self._refresh_task is not None:
             self._refresh_task.cancel()
-        await super().close()
+        await super().close()  # unloads the cogs, so their background jobs have stopped
+        if self.leases is not None:
+            await self.leases.release_all()
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     async def on_command_error(

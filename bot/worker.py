@@ -30,13 +30,12 @@ from retrieval.digest.service import DigestService
 from retrieval.errors import NewsbotError
 from retrieval.fetch import Fetcher
 from retrieval.service import NewsService
-from retrieval.worker.jobs import engine_jobs
+from retrieval.worker.jobs import DIGESTS_JOB, engine_jobs
 from retrieval.worker.runner import Job, Worker, blocking
 
 log = logging.getLogger(__name__)
 
 TOKEN_ENV = "NEWSBOT_DISCORD_TOKEN"
-DIGESTS_JOB = "digests"
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 

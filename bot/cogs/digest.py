@@ -32,6 +32,7 @@ from bot.limits import CHOICES_MAX
 from bot.render import NO_MENTIONS
 from retrieval.digest.settings import MAX_STORIES_LIMIT
 from retrieval.errors import NewsbotError
+from retrieval.worker.jobs import DIGESTS_JOB
 
 if TYPE_CHECKING:
     from retrieval.digest.scheduler import DigestScheduler, TickReport
@@ -101,7 +102,8 @@ class DigestCog(commands.Cog, name="Digest"):
 
     @tasks.loop(seconds=30.0)
     async def digest_loop(self) -> None:
-        await self.run_tick()
+        if await self.bot.holds(DIGESTS_JOB):  # else another process posts digests now
+            await self.run_tick()
 
     @digest_loop.before_loop
     async def _before_loop(self) -> None:

@@ -34,6 +34,7 @@ from retrieval.feeds.manager import FeedManager
 from retrieval.feeds.results import PollReport
 from retrieval.feeds.schedule import EVERY_CHOICES
 from retrieval.fetch import Fetcher
+from retrieval.worker.jobs import FEEDS_JOB
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,8 @@ class FeedsCog(commands.Cog, name="Feeds"):
     # ------------------------------------------------------------------- polling
     @tasks.loop(seconds=60.0)
     async def poller(self) -> None:
+        if not await self.bot.holds(FEEDS_JOB):
+            return  # another process (a worker or another shard) polls feeds now
         loop = asyncio.get_running_loop()
         try:
             reports = await loop.run_in_executor(self._executor, self.manager.poll_due)

@@ -11,7 +11,9 @@ if TYPE_CHECKING:
     from retrieval.fetch import Fetcher
     from retrieval.service import NewsService
 
+# Lease names: a job runs in one process at a time, worker or bot, whoever holds it.
 FEEDS_JOB = "feeds"
+DIGESTS_JOB = "digests"
 
 
 def feed_job(manager: FeedManager) -> Job:
