@@ -238,18 +238,8 @@ async def run_bot(
         )
         return EXIT_USAGE
     finally:
-        await asyncio.to_thread(_close_service, service)
+        await asyncio.to_thread(functools.partial(service.close, save=True))
     return 0
-
-
-def _close_service(service: NewsService) -> None:
-    """Save the index snapshot (faster next start) and release the database."""
-    try:
-        service.save_snapshot()
-    except NewsbotError as exc:
-        log.warning("index snapshot not saved: %s", exc.reason)
-    finally:
-        service.close()
 
 
 async def sync_commands(settings: Settings, guild_id: int | None) -> int:

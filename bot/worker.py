@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import signal
@@ -27,7 +28,6 @@ from bot.rest import rest_client
 from retrieval.config import Settings
 from retrieval.digest.scheduler import DigestScheduler
 from retrieval.digest.service import DigestService
-from retrieval.errors import NewsbotError
 from retrieval.fetch import Fetcher
 from retrieval.service import NewsService
 from retrieval.worker.jobs import DIGESTS_JOB, engine_jobs
@@ -100,15 +100,5 @@ async def run_worker(settings: Settings, *, once: bool = False) -> int:
                     jobs.append(digest_job(service, client))
                 await _run(Worker(service.sessions, jobs), once=once)
     finally:
-        await asyncio.to_thread(_close_service, service)
+        await asyncio.to_thread(functools.partial(service.close, save=True))
     return 0
-
-
-def _close_service(service: NewsService) -> None:
-    """Save the worker's index snapshot (it ingests, so it is often the newest)."""
-    try:
-        service.save_snapshot()
-    except NewsbotError as exc:
-        log.warning("index snapshot not saved: %s", exc.reason)
-    finally:
-        service.close()

@@ -10,6 +10,7 @@ import argparse
 import itertools
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import TextIO
 
 from retrieval.config import Settings, load_settings
 from retrieval.errors import FetchError, InputError, NewsbotError
-from retrieval.extract import ExtractOptions, article_to_json, extract_path
+from retrieval.extract import ExtractedArticle, ExtractOptions, article_to_json, extract_path
 from retrieval.feeds.cli import register as register_feed_commands
 from retrieval.fetch import ARTICLE_TYPES, Fetcher
 from retrieval.ingest import IngestOutcome
@@ -76,32 +77,41 @@ def _filters(args: argparse.Namespace) -> SearchFilters:
 
 
 # ---------------------------------------------------------------------- commands
-def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
+def extracted_articles(
+    items: Sequence[str], settings: Settings, failures: list[str]
+) -> Iterator[tuple[Path, ExtractedArticle]]:
+    """Articles extracted from files and directories; each failure is reported on stderr
+    and appended to ``failures``, and the other inputs go on."""
     options = ExtractOptions(max_input_bytes=settings.ingest.max_input_bytes)
-    failed = 0
-    for path in expand_inputs(args.paths):
+    for path in expand_inputs(items):
         try:
-            records = list(extract_path(path, options))
+            records: list[ExtractedArticle | InputError] = list(extract_path(path, options))
         except InputError as exc:
             records = [exc]
         for record in records:
             if isinstance(record, InputError):
-                failed += 1
+                failures.append(str(path))
                 _err(f"{path}: {record.reason}")
-                continue
-            if args.json:
-                _jsonl(article_to_json(record, str(path)))
             else:
-                _out(f"# {record.title}")
-                meta = [str(v) for v in (record.source, record.byline, record.dateline) if v]
-                if record.published:
-                    meta.append(record.published.isoformat())
-                if meta:
-                    _out(" | ".join(meta))
-                if record.description:
-                    _out(f"\n{record.description}")
-                _out(f"\n{record.body}\n")
-    return EXIT_FAILURES if failed else 0
+                yield path, record
+
+
+def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
+    failures: list[str] = []
+    for path, record in extracted_articles(args.paths, settings, failures):
+        if args.json:
+            _jsonl(article_to_json(record, str(path)))
+        else:
+            _out(f"# {record.title}")
+            meta = [str(v) for v in (record.source, record.byline, record.dateline) if v]
+            if record.published:
+                meta.append(record.published.isoformat())
+            if meta:
+                _out(" | ".join(meta))
+            if record.description:
+                _out(f"\n{record.description}")
+            _out(f"\n{record.body}\n")
+    return EXIT_FAILURES if failures else 0
 
 
 class _Progress:
@@ -333,29 +343,19 @@ def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
                     }
                 )
         return 0
-    options = ExtractOptions(max_input_bytes=settings.ingest.max_input_bytes)
-    failed = 0
-    for path in expand_inputs(args.paths):
-        try:
-            records = list(extract_path(path, options))
-        except InputError as exc:
-            records = [exc]
-        for record in records:
-            if isinstance(record, InputError):
-                failed += 1
-                _err(f"{path}: {record.reason}")
-                continue
-            sentences = [
-                record.body[s.start : s.end] for s in key_sentences(record.body, count, tokenize)
-            ]
-            if args.json:
-                _jsonl({"input": str(path), "title": record.title, "sentences": sentences})
-            else:
-                _out(f"# {record.title}")
-                for sentence in sentences:
-                    _out(f"- {sentence}")
-                _out()
-    return EXIT_FAILURES if failed else 0
+    failures: list[str] = []
+    for path, record in extracted_articles(args.paths, settings, failures):
+        sentences = [
+            record.body[s.start : s.end] for s in key_sentences(record.body, count, tokenize)
+        ]
+        if args.json:
+            _jsonl({"input": str(path), "title": record.title, "sentences": sentences})
+        else:
+            _out(f"# {record.title}")
+            for sentence in sentences:
+                _out(f"- {sentence}")
+            _out()
+    return EXIT_FAILURES if failures else 0
 
 
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
@@ -450,6 +450,11 @@ def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | No
         return EXIT_USAGE if exc.__class__.__name__ == "ConfigError" else EXIT_FAILURES
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (``newsbot ask ... | head``): not an error of ours. Point
+        # stdout at devnull so the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -118,8 +118,16 @@ class NewsService:
             return fresh
         return index
 
-    def close(self) -> None:
-        self.engine.dispose()
+    def close(self, *, save: bool = False) -> None:
+        """Release the database; with ``save``, first write the index snapshot so the next
+        start is fast (a failure to save is logged: the index can always be rebuilt)."""
+        try:
+            if save:
+                self.save_snapshot()
+        except (NewsbotError, OSError) as exc:
+            log.warning("index snapshot not saved: %s", exc)
+        finally:
+            self.engine.dispose()
 
     def save_snapshot(self) -> Path | None:
         """Write the index snapshot if it changed since it was loaded or last saved."""
