@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from retrieval.bulk import ingest_many
 from retrieval.config import Settings, load_settings
 from retrieval.errors import FetchError, InputError, NewsbotError
 from retrieval.extract import ExtractedArticle, ExtractOptions, article_to_json, extract_path
@@ -147,7 +148,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     try:
         progress = _Progress(len(paths) + len(urls))
         stream = itertools.chain(
-            service.iter_ingest_paths(_counted(paths, progress), scope=scope),
+            ingest_many(service, paths, scope, progress=progress.step),
             _ingest_urls(service, urls, scope, progress),
         )
         for outcome in stream:
@@ -189,12 +190,6 @@ def _ingest_urls(
 
 def _content_type(media_type: str, charset: str | None) -> str:
     return f"{media_type}; charset={charset}" if charset else media_type
-
-
-def _counted(paths: Sequence[Path], progress: _Progress) -> Iterator[Path]:
-    for path in paths:
-        yield path
-        progress.step()
 
 
 def _report(outcome: IngestOutcome, as_json: bool) -> None:

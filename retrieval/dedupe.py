@@ -73,12 +73,16 @@ def canonical_url(url: str | None) -> str | None:
     """The URL with case, default ports, fragments and tracking parameters normalised away."""
     if not url or not url.strip():
         return None
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        # A malformed host ("http://[x") or port (":99999"): compared as written.
+        return url.strip()
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
         return url.strip()
     host = (parts.hostname or "").lower().rstrip(".")
-    port = parts.port
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     query = [
         (key, value)

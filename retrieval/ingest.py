@@ -7,13 +7,14 @@ the caller decides the transaction boundary: one article, or a batch of them.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from retrieval.config import IngestSettings
 from retrieval.dedupe import band_buckets, canonical_url, content_hash, minhash, similarity
@@ -95,15 +96,45 @@ def prepare(article: ExtractedArticle, settings: IngestSettings) -> PreparedArti
     )
     if not passages:
         raise NoArticleFound("no sentences found in the article text")
+    canonical = canonical_url(article.url)
     return PreparedArticle(
-        article=article,
+        article=_within_columns(article),
         title=title,
         body=body,
-        canonical_url=canonical_url(article.url),
+        canonical_url=canonical if _fits(canonical, Article.canonical_url) else None,
         content_hash=content_hash(body),
         minhash=minhash(body),
         passages=tuple(passages),
     )
+
+
+def _within_columns(article: ExtractedArticle) -> ExtractedArticle:
+    """The article with metadata that fits its columns: PostgreSQL refuses a longer
+    string (SQLite does not check). Names and places are cut; an identifier too long to
+    store is dropped, since a cut one could equal another article's."""
+    return dataclasses.replace(
+        article,
+        source=_cut(article.source, Source.name),
+        byline=_cut(article.byline, Article.byline),
+        dateline=_cut(article.dateline, Article.dateline),
+        language=_cut(article.language, Article.language),
+        external_id=article.external_id
+        if _fits(article.external_id, Article.external_id)
+        else None,
+    )
+
+
+def _width(column: InstrumentedAttribute[Any]) -> int:
+    width: int = column.type.length
+    return width
+
+
+def _fits(value: str | None, column: InstrumentedAttribute[Any]) -> bool:
+    return value is None or len(value) <= _width(column)
+
+
+def _cut(value: str | None, column: InstrumentedAttribute[Any]) -> str | None:
+    return value if value is None else value[: _width(column)].strip() or None
 
 
 def find_duplicate(session: Session, prepared: PreparedArticle, scope_id: int) -> int | None:

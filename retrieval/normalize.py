@@ -10,8 +10,14 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Characters that render as nothing: zero-width space/joiners, word joiner, BOM, soft hyphen.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+# Characters that render as nothing: zero-width space/joiners, word joiner, BOM, soft hyphen,
+# and NUL (which PostgreSQL refuses to store in text).
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\x00"), None)
+# Lone UTF-16 surrogates, which JSON escapes ("\ud800") and character references can
+# produce: no database encoding can store them, so they become U+FFFD like any other
+# undecodable character.
+_SURROGATES = dict.fromkeys(range(0xD800, 0xE000), "\ufffd")
+_TRANSLATION = _INVISIBLE | _SURROGATES
 # Horizontal whitespace of any kind (NFKC already maps most of it to U+0020).
 _HSPACE = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -19,7 +25,7 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 
 def normalize_text(text: str) -> str:
     """NFKC, invisible characters removed, runs of spaces folded, line ends kept."""
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    text = unicodedata.normalize("NFKC", text).translate(_TRANSLATION)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _HSPACE.sub(" ", text)
 

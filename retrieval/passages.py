@@ -22,8 +22,11 @@ _MERGE_TAIL_FACTOR = 1.3
 # Japanese body is cut into passages of comparable size too.
 # A word is a CJK character or a run of other non-space characters with a letter or
 # digit in it (punctuation standing alone, as in tokenised text, is not a word).
+# A match only ever starts where a run starts, and the lookbehind says so: without it a
+# run with no letter ("=====", a rule line) is retried from each of its characters,
+# which is quadratic in the run's length (minutes on a megabyte of punctuation).
 _CJK = r"\p{Han}\p{Hiragana}\p{Katakana}"
-_WORD = regex.compile(rf"[{_CJK}]|[^\s{_CJK}]*[\p{{L}}\p{{N}}][^\s{_CJK}]*")
+_WORD = regex.compile(rf"[{_CJK}]|(?<![^\s{_CJK}])[^\s{_CJK}]*[\p{{L}}\p{{N}}][^\s{_CJK}]*")
 _PARAGRAPH_GAP = regex.compile(r"(?:\r\n|[\n\r\u2028])[^\S\n\r]*(?:\r\n|[\n\r\u2028])|\u2029")
 
 

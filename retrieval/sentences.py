@@ -107,6 +107,11 @@ _LINE_BREAK = regex.compile(r"\r\n|[\n\r\u2028\x0b\x0c\x85]")
 _PARAGRAPH_BREAK = regex.compile(r"(?:\r\n|[\n\r\u2028])[^\S\n\r]*(?:\r\n|[\n\r\u2028])|\u2029")
 # A list marker on its own: "1." or "iv." or "a." at the start of a sentence.
 _ENUMERATOR = regex.compile(r"\(?(?:\d{1,3}|[ivxlc]{1,5}|[a-z])[.)]", regex.IGNORECASE)
+# The longest text ``_ENUMERATOR`` matches: a bracket, five numerals and a stop.
+_ENUMERATOR_MAX = 7
+# The last character ``str.strip`` would keep (regex's \s lacks \x1c-\x1f), searched
+# backwards from the end of the range.
+_LAST_NON_SPACE = regex.compile(r"[^\s\x1c-\x1f]", regex.REVERSE)
 # Dotted acronyms: "U.S", "e.g", "a.m", "U.K" (the final dot is the candidate itself).
 _DOTTED_ACRONYM = regex.compile(r"(?:\p{L}{1,2}\.)+\p{L}{1,2}")
 _NEXT_WORD = regex.compile(r"\s*(\S+)")
@@ -240,11 +245,23 @@ def _ends_sentence(text: str, match: regex.Match[str], style: _Style, sentence_s
     if term != ".":
         return style.caseless or not next_lower
     word = _word_before(text, match.start())
-    if _ENUMERATOR.fullmatch(text[sentence_start : match.end()].strip()):
+    if _is_enumerator(text, sentence_start, match.end()):
         return False
     if not style.caseless and next_lower:
         return False
     return not _is_abbreviation(word, following)
+
+
+def _is_enumerator(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is a list marker alone ("1.", "iv.", "(a)"), spaces aside.
+
+    Only the last few characters are read: slicing the whole sentence so far for every
+    full stop in it made a long run of non-final stops ("aG. aG. aG. ...") quadratic.
+    """
+    head = max(start, end - _ENUMERATOR_MAX)
+    if _LAST_NON_SPACE.search(text, start, head):
+        return False  # the stripped text is longer than any list marker
+    return bool(_ENUMERATOR.fullmatch(text[head:end].strip()))
 
 
 def _is_abbreviation(word: str, following: str) -> bool:

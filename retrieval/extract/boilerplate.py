@@ -65,12 +65,14 @@ _AUTHOR_BIO = re.compile(
 )
 # Read-time labels ("2 min read") and player prompts.
 _READ_TIME = re.compile(r"\b\d+\s*(?:min(?:ute)?s?|mins?)\.?\s+read\b", _FLAGS)
-# Photo captions and credits: the credit is what marks them.
+# Photo captions and credits: the credit is what marks them. The loops after "photo:"
+# are possessive (giving back characters cannot help a match), else each "photo:" in a
+# long line costs time quadratic in the rest of the line.
 _CAPTION = re.compile(
     r"(?:\((?:photo|image|picture|pic|file photo|file image|video|photograph|credit|"
     r"source|representational image|representative image)s?\s*(?:credit)?\s*:[^)]*\)\s*$|"
     r"^(?:photo|image|picture|pic|photograph|credit|illustration|graphic|video|source)s?"
-    r"(?: credit)?\s*:|\b(?:photo|image|picture)s?\s*(?:credit|courtesy)?\s*:\s*\S+[^.!?]*$|"
+    r"(?: credit)?\s*:|\b(?:photo|image|picture)s?\s*(?:credit|courtesy)?\s*:\s*\S++[^.!?]*+$|"
     r"\bcredit\s*:\s*\S+|\(ap photo[^)]*\)|image copyright|image caption|media caption|"
     r"\bgetty images?\b|\bshutterstock\b|\bistock\b|\(image: [^)]*\)|"
     r"^file (?:photo|image|picture)\b|\bphoto(?:graph)? by [A-Z]|"
@@ -79,6 +81,10 @@ _CAPTION = re.compile(
     r"^\([^()]{2,60} / [^()]{2,60}\)$)",
     _FLAGS,
 )
+# Captions and credits are short: a longer line is text, whatever it mentions. The cap
+# also bounds ``_CAPTION``'s work, whose "(photo: ...)" alternatives are retried at each
+# occurrence of their opening words (quadratic in a line made of them).
+CAPTION_MAX_CHARS = 2_000
 # Relative times of teaser lists and comments ("32M ago", "2 days ago at 07:52 am").
 _RELATIVE_TIME = re.compile(
     r"^\s*(?:updated\s+|posted\s+|published\s+)?(?:an?|\d+)\s*(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|"
@@ -116,7 +122,7 @@ def is_boilerplate(text: str) -> bool:
 
 def is_caption(text: str) -> bool:
     """A photo caption or credit line."""
-    return bool(_CAPTION.search(text))
+    return len(text) <= CAPTION_MAX_CHARS and bool(_CAPTION.search(text))
 
 
 def is_breadcrumb(text: str) -> bool:

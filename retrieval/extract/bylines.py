@@ -55,7 +55,10 @@ _ROLE_WORDS = (
     r"(?i:staff|writer|correspondent|reporter|editor|contributor|columnist|journalist|"
     r"producer|bureau chief)"
 )
-_ROLE = re.compile(rf",?\s*(?:[\w ]+ )?{_ROLE_WORDS}\b.*$", re.I)
+# The words before a role are taken from the start of their run only (the lookbehind):
+# the leftmost match is the same, but a long run is no longer rescanned from each of
+# its characters, which made a long one-word "byline" quadratic to clean.
+_ROLE = re.compile(rf",?\s*(?:(?<![\w ])[\w ]+ )?{_ROLE_WORDS}\b.*$", re.I)
 _NAME = r"[A-Z][a-z'’.-]+(?:\s+[A-Z][A-Za-z'’.-]+){1,2}"
 # "Tom Krisher, AP Auto Writer", "Meg Kinnard and Errin Haines, Associated Press"
 _NAMED = re.compile(

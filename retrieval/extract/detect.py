@@ -167,7 +167,7 @@ def _looks_like_jsonl(text: str) -> bool:
         try:
             if not isinstance(json.loads(line), dict):
                 return False
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deeply
             return False
         checked += 1
         if checked >= _JSONL_SNIFF_LINES:

@@ -39,6 +39,12 @@ def record_to_article(raw: str, *, name: str, line: int) -> ExtractedArticle:
         raise MalformedRecord(
             f"line {line}: not valid JSON ({exc.args[0]})", input_name=name, line=line
         ) from None
+    except RecursionError:
+        # json's decoder recurses per nesting level: a line of ten thousand "[" is not
+        # an article, and must not escape as an unexpected error.
+        raise MalformedRecord(
+            f"line {line}: JSON nested too deeply", input_name=name, line=line
+        ) from None
     if not isinstance(record, dict):
         raise MalformedRecord(f"line {line}: not a JSON object", input_name=name, line=line)
     body = normalize_block(_string(record.get("text")) or "")

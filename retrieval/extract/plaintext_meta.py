@@ -46,8 +46,14 @@ _BODY_DATELINE = re.compile(
     r"^(?P<city>[A-Z][A-Z.'’ -]+(?:,\s*[A-Z][A-Za-z.]+)*)\s*(?:\((?P<agency>[^)]{1,40})\))?"
     r"\s*[—–-]{1,2}\s"
 )
+# A match never starts right after a marker (and a space): the attempt from the first
+# marker of a run of them ("© © ©") already tries every later start, so retrying from
+# each one only turned a long run of markers into quadratic (cubic) work.
+_NOT_AFTER_MARK = "".join(
+    rf"(?<!{mark})(?<!{mark}\s)" for mark in ("©", r"\(c\)", "copyright", "copyrights")
+)
 _COPYRIGHT = re.compile(
-    r"(?:©|\(c\)|copyrights?)(?:\s*(?:©|\(c\)|copyrights?))*\s*"
+    _NOT_AFTER_MARK + r"(?:©|\(c\)|copyrights?)(?:\s*(?:©|\(c\)|copyrights?))*\s*"
     r"(?:\d{4}(?:\s*[-–]\s*\d{4})?\s*,?\s*)?"
     r"(?P<name>[^.|©]+?)\s*(?:\.\s|\.$|,?\s*all rights|\s[-–|]\s|\||$)",
     re.I,
@@ -64,7 +70,12 @@ _CORPORATE = re.compile(
     r"plc|corp\.?|corporation|co\.?|gmbh|s\.a\.?|ag|n\.v\.)\s*$",
     re.I,
 )
-_URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+", re.I)
+# A web address, or an e-mail address: "@" after the first character of a run of
+# non-spaces, then "." and a word character at least two further on. Written so each
+# run is read once (from its start, to its first "@" after that, with possessive
+# loops): the plain ``\S+@\S+\.\w+`` backtracks cubically on a long run of "@" and
+# quadratically on any long run without spaces.
+_URL = re.compile(r"(?:https?://|www\.)\S+|(?<!\S)\S[^\s@]*+@\S(?:[^\s.]|\.(?!\w))*+\.\w", re.I)
 _PUBLISHED_LABEL = re.compile(r"\b(?:first published|published|posted|released)\b", re.I)
 _UPDATED_LABEL = re.compile(r"\b(?:updated|modified)\b", re.I)
 _BARE_TIME = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?(?:\s+[A-Za-z]{2,5})?$", re.I)

@@ -19,12 +19,13 @@ import math
 import threading
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
-from itertools import chain, islice
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
+from retrieval.index.build import build_segment, forward_of, invert
 from retrieval.index.columns import Columns
 from retrieval.index.filters import Allowed, PassageFilter, filter_mask, slot_set_mask
 from retrieval.index.impacts import ImpactTable
@@ -39,20 +40,16 @@ from retrieval.index.search import (
     ranked_with_predicate,
     scores_of,
 )
-from retrieval.index.segments import (
-    Segment,
-    build_segment,
-    forward_from_tokens,
-    merge_segments,
-    merge_tail,
-)
+from retrieval.index.segments import Segment, merge_segments, merge_tail
+from retrieval.index.slotmap import SlotMap, slots_of
 from retrieval.index.snapshot import load_snapshot, save_snapshot
 from retrieval.index.types import Hit, PassageMeta, meta_rows
 
 # Pending passages written out as one segment once this many slots accumulate.
 FLUSH_SLOTS = 4096
-# add_many builds segments of at most this many passages (bounds its temporary memory).
-BULK_CHUNK = 1 << 17
+# add_many builds segments of at most this many passages: as large as a merge may make
+# (``segments.MAX_MERGED_SLOTS``), so a bulk load is searched as few segments.
+BULK_CHUNK = 1 << 19
 # add_many batches smaller than this go through the pending tail instead.
 BULK_MIN = 512
 # Compact (renumber slots) when dead slots exceed both this count and the live count.
@@ -78,7 +75,7 @@ class BM25Index:
         self._vocab = _TermIds()
         self._df = np.zeros(1024, dtype=np.int64)
         self._columns = Columns()
-        self._slot_of: dict[int, int] = {}
+        self._slot_of = SlotMap()
         self._segments: list[Segment] = []
         self._pending = Pending(0)
         self._impacts = ImpactTable()
@@ -97,7 +94,9 @@ class BM25Index:
     def passage_ids(self) -> list[int]:
         """Ids of the passages in the index, in insertion order."""
         with self._lock:
-            return sorted(self._slot_of, key=self._slot_of.__getitem__)
+            ids, slots = self._slot_of.items()
+            ordered: list[int] = ids[np.argsort(slots)].tolist()
+            return ordered
 
     def article_of(self, passage_id: int) -> int:
         """The article id a passage was added with; KeyError when absent."""
@@ -132,7 +131,7 @@ class BM25Index:
             meta = np.array([[article_id, scope, source, published]], dtype=np.int64)
             lengths = np.array([len(tokens)], dtype=np.int64)
             slot = self._columns.append(lengths, np.array([passage_id], dtype=np.int64), meta)
-            self._slot_of[passage_id] = slot
+            self._slot_of.set(passage_id, slot)
             self._total_len += len(tokens)
             self._pending.add(slot, dict(counts))
             self._idf_floor = None
@@ -212,7 +211,9 @@ class BM25Index:
     ) -> NDArray[np.float64]:
         """BM25 scores of the given passages (KeyError for an id not in the index)."""
         with self._lock:
-            slots = np.array([self._slot_of[p] for p in passage_ids], dtype=np.int64)
+            slots = self._slot_of.lookup(np.array(passage_ids, dtype=np.int64))
+            if (slots < 0).any():
+                raise KeyError(passage_ids[int(np.flatnonzero(slots < 0)[0])])
             view = self._view()
             plan = make_plan(view, self._query_terms(query_tokens))
             return scores_of(view, plan, slots, self._scratch_buffer())
@@ -284,8 +285,7 @@ class BM25Index:
             spec, columns = allowed, self._columns
             return lambda slots: alive[slots] & filter_mask(spec, columns, slots)
         if isinstance(allowed, Collection) and not isinstance(allowed, PassageFilter):
-            wanted = [self._slot_of[p] for p in allowed if p in self._slot_of]
-            allowed_slots = np.unique(np.array(wanted, dtype=np.int64))
+            allowed_slots = np.unique(slots_of(self._slot_of, allowed))
             return lambda slots: alive[slots] & slot_set_mask(allowed_slots, slots)
         if self._dead:
             return lambda slots: np.asarray(alive[slots])
@@ -343,53 +343,54 @@ class BM25Index:
     def _add_bulk(self, chunk: list[tuple[int, Sequence[str], PassageMeta]]) -> None:
         """Build one segment from many passages at once (the pending tail is flushed first)."""
         self._flush()
-        pid_list = [item[0] for item in chunk]
-        for pid in pid_list:
-            if pid in self._slot_of:
-                self._remove(pid)
+        pids = np.fromiter((item[0] for item in chunk), dtype=np.int64, count=len(chunk))
+        known = np.unique(pids[self._slot_of.lookup(pids) >= 0])
+        for pid in known.tolist():
+            self._remove(pid)
         token_lists = [item[1] for item in chunk]
         lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(chunk))
-        flat = np.fromiter(
-            map(self._vocab.__getitem__, chain.from_iterable(token_lists)),
-            dtype=np.int32,
-            count=int(lengths.sum()),
-        )
+        forward = forward_of(token_lists, lengths, self._vocab.__getitem__, self._impacts)
         del token_lists
         self._grow_df()
-        fwd_ptr, fwd_terms, fwd_tf = forward_from_tokens(flat, lengths)
-        del flat
-        self._df += np.bincount(fwd_terms, minlength=len(self._df))
-        base = self._columns.append(
-            lengths, np.array(pid_list, dtype=np.int64), meta_rows([item[2] for item in chunk])
-        )
-        segment = build_segment(base, fwd_ptr, fwd_terms, fwd_tf, lengths, self._impacts)
+        self._df[: len(self._vocab)] += np.bincount(forward.terms, minlength=len(self._vocab))
+        base = self._columns.append(lengths, pids, meta_rows([item[2] for item in chunk]))
+        segment = invert(base, forward, self._impacts)
+        del forward
         self._pending = Pending(segment.end)
         self._total_len += int(lengths.sum())
         self._append_segment(segment)
-        if len(set(pid_list)) == len(pid_list):
-            self._slot_of.update(zip(pid_list, range(base, base + len(pid_list)), strict=True))
+        slots = np.arange(base, base + len(pids), dtype=np.int64)
+        if len(np.unique(pids)) == len(pids):
+            self._slot_of.set_many(pids, slots)
         else:
-            for offset, pid in enumerate(pid_list):
+            for pid, slot in zip(pids.tolist(), slots.tolist(), strict=True):
                 if pid in self._slot_of:  # a duplicate within the chunk: the later one wins
                     self._remove(pid)
-                self._slot_of[pid] = base + offset
+                self._slot_of.set(pid, slot)
         self._idf_floor = None
         self._maybe_compact()
 
     def _append_segment(self, segment: Segment) -> None:
         self._segments.append(segment)
-        merge_tail(self._segments, self._columns.alive, len(self._vocab), FLUSH_SLOTS)
+        merge_tail(self._segments, self._columns.alive, FLUSH_SLOTS)
 
     def _maybe_compact(self) -> None:
-        """Renumber slots without the dead ones once they outnumber the live ones."""
+        """Renumber slots without the dead ones once they outnumber the live ones.
+
+        Segments are rewritten one at a time, so the extra memory is one segment's.
+        """
         if self._dead <= max(COMPACT_MIN_DEAD, len(self._slot_of)):
             return
         self._flush()
         alive = self._columns.alive[: self._columns.size].copy()
         remap = self._columns.compact()
-        if self._segments:
-            merged = merge_segments(self._segments, alive, len(self._vocab), remap)
-            self._segments = [merged] if merged.end > 0 else []
+        compacted = []
+        for seg in self._segments:
+            live_before = int(np.count_nonzero(alive[: seg.base]))
+            merged = merge_segments([seg], alive, remap, base=live_before)
+            if merged.end > merged.base:
+                compacted.append(merged)
+        self._segments = compacted
         self._pending = Pending(self._columns.size)
-        self._slot_of = {pid: int(remap[slot]) for pid, slot in self._slot_of.items()}
+        self._slot_of.remap(remap)
         self._dead = 0

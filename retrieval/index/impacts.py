@@ -107,10 +107,8 @@ class ImpactTable:
             self._weights_for = state
         return self._weights
 
-    def pairs(
-        self, codes: NDArray[np.unsignedinteger]
-    ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-        """The (tf, dl) pairs of codes, as two arrays (gathered from per-code tables)."""
-        code_tf = (self.keys >> _DL_BITS).astype(np.int64)
-        code_dl = self.keys & ((1 << _DL_BITS) - 1)
-        return code_tf[codes], code_dl[codes]
+    def code_tables(self) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
+        """tf and dl of every code, as two arrays indexed by code."""
+        code_tf = (self.keys >> _DL_BITS).astype(np.int32)
+        code_dl = (self.keys & ((1 << _DL_BITS) - 1)).astype(np.int32)
+        return code_tf, code_dl

@@ -8,6 +8,12 @@ untouched passage can reach the top k, so the remaining, usually most common, te
 looked up only for the current candidates instead of being scanned, and candidates
 that cannot reach ``theta`` any more are dropped as bounds are used up.
 
+``theta`` starts from a look-ahead: after the first term is scored, the best few
+candidates by partial score get their exact full scores, and the k-th of those is a
+true score of k admitted passages, hence a lower bound of the final k-th best. It is
+usually far above the k-th partial sum (a title query's best passages hold every
+query term), so the common terms are skipped much sooner.
+
 The partial sums here add terms out of query order, so they can differ from rank_bm25
 in the last bits. They only choose a small candidate set, with a relative slack far
 above rounding error; the scores returned are recomputed exactly in query order.
@@ -82,6 +88,24 @@ def _suffix_sums(values: list[float]) -> list[float]:
     return sums
 
 
+def _look_ahead(
+    view: ScoringView,
+    plan: QueryPlan,
+    slots: NDArray[np.int32],
+    partial: NDArray[np.float64],
+    k: int,
+) -> float:
+    """The k-th best exact score among the ``k`` best partial scores (-inf if fewer).
+
+    Exact scores are looked up by binary search (no scratch buffer: it holds the
+    partial sums), which costs little for k slots.
+    """
+    if len(slots) < k:
+        return -np.inf
+    best = np.argpartition(partial, len(partial) - k)[len(partial) - k :]
+    return float(scores_of(view, plan, slots[best].astype(np.int64)).min())
+
+
 def _slack(theta: float) -> float:
     return theta - abs(theta) * _MARGIN
 
@@ -112,11 +136,18 @@ def search_pruned(
                 add_into(scratch, slots, contrib, touched)
         rest = unscored[pos + 1]
         scored_bounds += bounds[j]
-        # theta <= the best partial score <= scored_bounds: only then can the test pass.
-        if pos + 1 < len(order) and rest < scored_bounds:
-            so_far = np.concatenate(touched)
+        if pos + 1 == len(order):
+            break
+        if pos == 0 or rest < scored_bounds:
+            so_far = np.concatenate(touched) if len(touched) > 1 else touched[0]
             partial = scratch[so_far]
-            theta = _kth(partial if admit is None else partial[admit(so_far)], k)
+            if admit is not None:
+                admitted = admit(so_far)
+                so_far, partial = so_far[admitted], partial[admitted]
+            # theta <= the best partial score <= scored_bounds until the look-ahead.
+            theta = max(theta, _kth(partial, k))
+            if pos == 0:
+                theta = max(theta, _look_ahead(view, plan, so_far, partial, k))
             if rest < _slack(theta):
                 split = pos + 1
                 break

@@ -29,6 +29,8 @@ class SlotMap:
         self._keys: NDArray[np.int64] = np.zeros(0, dtype=np.int64)  # sorted ids
         self._slots: NDArray[np.int64] = np.zeros(0, dtype=np.int64)  # -1: tombstone
         self._recent: dict[int, int] = {}  # never holds a key live in the arrays
+        # The recent dict as sorted arrays, for vectorised lookups; None when stale.
+        self._recent_arrays: tuple[NDArray[np.int64], NDArray[np.int64]] | None = None
         self._tombstones = 0
         self._size = 0
 
@@ -62,13 +64,14 @@ class SlotMap:
     def lookup(self, passage_ids: NDArray[np.int64]) -> NDArray[np.int64]:
         """The slot of each id, -1 for ids not in the map."""
         out = np.full(len(passage_ids), _ABSENT, dtype=np.int64)
-        if len(self._keys):
-            pos = np.minimum(np.searchsorted(self._keys, passage_ids), len(self._keys) - 1)
-            found = self._keys[pos] == passage_ids
-            out[found] = self._slots[pos[found]]
+        _find(self._keys, self._slots, passage_ids, out)
         if self._recent:
-            for i in np.flatnonzero(out < 0).tolist():
-                out[i] = self._recent.get(int(passage_ids[i]), _ABSENT)
+            if self._recent_arrays is None:
+                keys = np.fromiter(self._recent, dtype=np.int64, count=len(self._recent))
+                slots = np.fromiter(self._recent.values(), dtype=np.int64, count=len(keys))
+                order = np.argsort(keys)
+                self._recent_arrays = keys[order], slots[order]
+            _find(*self._recent_arrays, passage_ids, out)
         return out
 
     def items(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
@@ -98,13 +101,16 @@ class SlotMap:
         if passage_id not in self._recent:
             self._size += 1
         self._recent[passage_id] = slot
+        self._recent_arrays = None
         if len(self._recent) > max(RECENT_MIN, len(self._keys) // RECENT_FRACTION):
             self._consolidate()
 
     def pop(self, passage_id: int) -> int:
         """Remove an id and return its slot; KeyError when absent."""
         slot = self._recent.pop(passage_id, None)
-        if slot is None:
+        if slot is not None:
+            self._recent_arrays = None
+        else:
             pos = self._position(passage_id)
             if pos < 0 or self._slots[pos] < 0:
                 raise KeyError(passage_id)
@@ -159,6 +165,7 @@ class SlotMap:
             ids = np.fromiter(self._recent, dtype=np.int64, count=len(self._recent))
             slots = np.fromiter(self._recent.values(), dtype=np.int64, count=len(self._recent))
             self._recent = {}
+            self._recent_arrays = None
             self._merge(ids, slots)
 
     def _merge(self, ids: NDArray[np.int64], slots: NDArray[np.int64]) -> None:
@@ -177,6 +184,20 @@ class SlotMap:
         order = np.argsort(keys, kind="stable")
         self._keys = keys[order]
         self._slots = np.concatenate([self._slots, slots])[order]
+
+
+def _find(
+    keys: NDArray[np.int64],
+    slots: NDArray[np.int64],
+    wanted: NDArray[np.int64],
+    out: NDArray[np.int64],
+) -> None:
+    """out[i] = the slot of wanted[i] where sorted ``keys`` hold it (tombstones: -1)."""
+    if not len(keys):
+        return
+    pos = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    found = keys[pos] == wanted
+    out[found] = slots[pos[found]]
 
 
 def slots_of(slot_map: SlotMap, passage_ids: Iterable[int]) -> NDArray[np.int64]:

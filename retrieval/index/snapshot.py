@@ -25,6 +25,7 @@ from retrieval.index.columns import COLUMN_DTYPES, Columns
 from retrieval.index.impacts import ImpactTable
 from retrieval.index.pending import Pending
 from retrieval.index.segments import Segment
+from retrieval.index.slotmap import SlotMap
 
 if TYPE_CHECKING:
     from retrieval.index.bm25 import BM25Index
@@ -132,7 +133,9 @@ def _restore(
     def load(name: str, *, writable: bool = False) -> NDArray[Any]:
         mode: Literal["r"] | None = "r" if mmap and not writable else None
         array: NDArray[Any] = np.load(path / f"{name}.npy", mmap_mode=mode, allow_pickle=False)
-        return array
+        # A plain ndarray view of the mapping: slicing a np.memmap costs microseconds of
+        # Python per slice, and a search slices postings thousands of times.
+        return array.view(np.ndarray)
 
     index = cls(k1=float(header["k1"]), b=float(header["b"]), epsilon=float(header["epsilon"]))
     index.position = int(header["position"])
@@ -148,9 +151,11 @@ def _restore(
     index._df = df.copy()
     index._columns = Columns(columns)
     alive = index._columns.alive
-    index._slot_of = dict(
-        zip(index._columns.passage[alive].tolist(), np.flatnonzero(alive).tolist(), strict=True)
-    )
+    live = np.flatnonzero(alive)
+    passage_ids = index._columns.passage[live]
+    if len(np.unique(passage_ids)) != len(live):
+        raise ValueError("a passage id occupies two live slots")
+    index._slot_of = SlotMap.from_arrays(passage_ids, live.astype(np.int64))
     if len(index._slot_of) != int(header["passages"]):
         raise ValueError("passage count does not match the header")
     index._impacts = ImpactTable(load("impacts", writable=True))

@@ -6,12 +6,20 @@ the same thing (centrality: corroborated facts beat stray mentions), when it ope
 its article (news leads carry the facts), and when its passage ranked well. Maximal
 marginal relevance then keeps the answer from repeating itself, and sentences that
 match none of the question's terms are used only when nothing matches at all.
+
+Cost: an answer runs on every ``ask``, so nothing here is quadratic in the number of
+sentences times the vocabulary. Centrality needs only each sentence's summed
+similarity to all others, which is one product with the sum of the unit vectors;
+maximal marginal relevance needs the similarity to the few sentences already chosen,
+computed as they are chosen. Term weights are looked up once per distinct term.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from retrieval.sentences import Span
 from retrieval.summarize.features import (
@@ -22,7 +30,6 @@ from retrieval.summarize.features import (
     normalized,
     sentence_idf,
     sentences_of,
-    similarity_matrix,
 )
 
 # Weights of the sentence score's parts (each part is scaled to [0, 1] first).
@@ -95,15 +102,15 @@ def answer_sentences(
     ]
     if not units:
         return []
-    weight = idf if idf is not None else sentence_idf([unit.sentence for unit in units])
+    weight = _memoized(idf if idf is not None else sentence_idf([u.sentence for u in units]))
     query = _query_scores(query_tokens, units, weight)
-    similarity = similarity_matrix([unit.sentence for unit in units], weight)
-    scores = _combined_scores(units, query, similarity)
+    vectors = _unit_vectors([unit.sentence for unit in units], weight)
+    scores = _combined_scores(units, query, _centrality(vectors))
     wanted = set(query_tokens)
     pool = [
         i for i, unit in enumerate(units) if not wanted.isdisjoint(unit.sentence.terms)
     ] or list(range(len(units)))
-    chosen = _mmr(units, pool, scores, similarity, n, mmr_lambda)
+    chosen = _mmr(units, pool, scores, vectors, n, mmr_lambda)
     return [
         Picked(
             key=units[i].candidate.key,
@@ -113,6 +120,56 @@ def answer_sentences(
         )
         for i in chosen
     ]
+
+
+def _memoized(weight: Weight) -> Weight:
+    """``weight`` asked once per distinct term (the index's idf takes its lock each time)."""
+    cache: dict[str, float] = {}
+
+    def cached(term: str) -> float:
+        value = cache.get(term)
+        if value is None:
+            value = cache[term] = weight(term)
+        return value
+
+    return cached
+
+
+def _unit_vectors(sentences: Sequence[Sentence], weight: Weight) -> Matrix:
+    """Rows of (1 + log tf) x weight, scaled to unit length (all-zero rows stay zero).
+
+    The vectors of ``features.similarity_matrix``: their dot products are its cosines.
+    """
+    vocabulary: dict[str, int] = {}
+    rows: list[int] = []
+    columns: list[int] = []
+    counts: list[int] = []
+    for row, sentence in enumerate(sentences):
+        for term, count in sentence.terms.items():
+            rows.append(row)
+            columns.append(vocabulary.setdefault(term, len(vocabulary)))
+            counts.append(count)
+    weights = np.array([max(0.0, weight(term)) for term in vocabulary], dtype=np.float64)
+    vectors = np.zeros((len(sentences), max(1, len(vocabulary))))
+    vectors[rows, columns] = (1.0 + np.log(np.array(counts, dtype=np.float64))) * weights[columns]
+    norms = np.linalg.norm(vectors, axis=1)
+    norms[norms == 0.0] = 1.0
+    vectors /= norms[:, None]
+    return vectors
+
+
+def _centrality(vectors: Matrix) -> list[float]:
+    """Each sentence's mean cosine similarity to the other sentences.
+
+    The sum over the others is the product with the sum of all vectors less the
+    sentence's own (1, or 0 for an all-zero vector): linear, not quadratic.
+    """
+    count = len(vectors)
+    if count < 2:
+        return [0.0] * count
+    own = np.einsum("ij,ij->i", vectors, vectors)
+    totals = vectors @ vectors.sum(axis=0) - own
+    return [float(total) / (count - 1) for total in totals]
 
 
 def _query_scores(
@@ -134,11 +191,10 @@ def _query_scores(
     return scores
 
 
-def _combined_scores(units: Sequence[_Unit], query: list[float], similarity: Matrix) -> list[float]:
-    count = len(units)
-    centrality = normalized(
-        float(row.sum()) / (count - 1) if count > 1 else 0.0 for row in similarity
-    )
+def _combined_scores(
+    units: Sequence[_Unit], query: list[float], mean_similarity: list[float]
+) -> list[float]:
+    centrality = normalized(mean_similarity)
     passage = normalized(max(0.0, unit.candidate.relevance) for unit in units)
     query_part = normalized(query)
     scores: list[float] = []
@@ -160,35 +216,34 @@ def _mmr(
     units: Sequence[_Unit],
     pool: list[int],
     scores: list[float],
-    similarity: Matrix,
+    vectors: Matrix,
     n: int,
     mmr_lambda: float,
 ) -> list[int]:
-    """Maximal marginal relevance: score traded against similarity to what is chosen."""
+    """Maximal marginal relevance: score traded against similarity to what is chosen.
+
+    Candidates are tried best score first and the first best value wins, as a loop
+    over them would; similarities to each chosen sentence are computed once, for all.
+    """
+    order = np.array(sorted(pool, key=lambda i: -scores[i]), dtype=np.int64)
+    base = mmr_lambda * np.array([scores[i] for i in order])
+    groups = np.array([units[i].candidate.group for i in order])
+    texts = [" ".join(units[i].sentence.text.split()).casefold() for i in order]
+    redundancy = np.zeros(len(order))
+    same_story = np.zeros(len(order))
+    blocked = np.zeros(len(order), dtype=bool)  # chosen, or a duplicate of a chosen one
     chosen: list[int] = []
-    remaining = sorted(pool, key=lambda i: -scores[i])
-    while remaining and len(chosen) < n:
-        best, best_value = -1, float("-inf")
-        for i in remaining:
-            if _duplicate(units, similarity, i, chosen):
-                continue
-            redundancy = max((float(similarity[i, j]) for j in chosen), default=0.0)
-            same_story = sum(units[j].candidate.group == units[i].candidate.group for j in chosen)
-            novelty_cost = redundancy + SAME_STORY_PENALTY * same_story
-            value = mmr_lambda * scores[i] - (1.0 - mmr_lambda) * novelty_cost
-            if value > best_value:
-                best, best_value = i, value
-        if best < 0:
+    while len(chosen) < n and not blocked.all():
+        value = base - (1.0 - mmr_lambda) * (redundancy + SAME_STORY_PENALTY * same_story)
+        value[blocked] = -np.inf
+        best = int(np.argmax(value))
+        if value[best] == -np.inf:
             break
-        chosen.append(best)
-        remaining.remove(best)
+        chosen.append(int(order[best]))
+        similarity = vectors[order] @ vectors[order[best]]
+        blocked[best] = True
+        blocked |= similarity >= DUPLICATE_SIMILARITY
+        blocked |= np.array([text == texts[best] for text in texts])
+        redundancy = np.maximum(redundancy, similarity)
+        same_story += groups == groups[best]
     return chosen
-
-
-def _duplicate(units: Sequence[_Unit], similarity: Matrix, i: int, chosen: list[int]) -> bool:
-    text = " ".join(units[i].sentence.text.split()).casefold()
-    return any(
-        similarity[i, j] >= DUPLICATE_SIMILARITY
-        or " ".join(units[j].sentence.text.split()).casefold() == text
-        for j in chosen
-    )

@@ -1,0 +1,140 @@
+"""Running one fuzz input under a time and memory budget, and keeping count.
+
+A fuzz target may end in three ways: it returns, it raises one of the errors it
+documents (the domain errors of ``retrieval.errors``; ``SystemExit(2)`` for argparse),
+or it fails the test. ``guarded`` also fails a call that runs over its time budget or
+whose traced Python allocations peak over its memory budget, so a hang or a blowup is
+caught as surely as a crash. Tallies per target are kept for the long fuzz run's report.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from hypothesis import HealthCheck, settings
+
+from retrieval.errors import NewsbotError
+
+T = TypeVar("T")
+
+# Wall-clock seconds one input may take. Inputs are at most a few hundred kilobytes; the
+# slowest healthy call (trafilatura on a big page, with tracing on) takes a few tenths.
+CALL_SECONDS = 2.0
+# Traced Python memory one call may peak at: a fixed allowance plus a multiple of the
+# input's size (a parsed page holds its text several times over, as lines and tokens).
+MEMORY_BASE_BYTES = 48 * 1024 * 1024
+MEMORY_PER_INPUT_BYTE = 64
+# ``NEWSBOT_FUZZ_SCALE`` multiplies every test's example count (the long run sets it).
+SCALE_ENV = "NEWSBOT_FUZZ_SCALE"
+
+
+def fuzz_settings(examples: int) -> settings:
+    """Hypothesis settings for a fuzz test: ``examples`` inputs, scaled by the environment.
+
+    No deadline: the budget is enforced by ``guarded`` with a clearer message, and the
+    first call of a target pays for imports and caches.
+    """
+    scale = max(1, int(os.environ.get(SCALE_ENV, "1") or "1"))
+    return settings(
+        max_examples=examples * scale,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+
+
+@dataclass
+class Tally:
+    """What one target saw: inputs, documented errors by class, worst time and memory."""
+
+    inputs: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+    slowest: float = 0.0
+    peak_bytes: int = 0
+    biggest_input: int = 0
+
+
+TALLIES: dict[str, Tally] = {}
+
+
+@contextmanager
+def traced() -> Iterator[None]:
+    """Trace allocations for the duration (restoring the previous state after)."""
+    was_tracing = tracemalloc.is_tracing()
+    if not was_tracing:
+        tracemalloc.start()
+    try:
+        yield
+    finally:
+        if not was_tracing:
+            tracemalloc.stop()
+
+
+def documented(error: BaseException) -> bool:
+    """An error a caller is told to expect: a domain error, or argparse's usage exit."""
+    if isinstance(error, NewsbotError):
+        return bool(error.reason) and "\n" not in error.reason.strip()
+    return isinstance(error, SystemExit) and error.code == 2
+
+
+def guarded(
+    target: str,
+    call: Callable[[], T],
+    *,
+    size: int,
+    allowed: Callable[[BaseException], bool] = documented,
+    seconds: float = CALL_SECONDS,
+) -> T | BaseException:
+    """Run ``call`` within budget; its result, or the documented error it raised.
+
+    Anything else it raises propagates (the fuzz test fails with the input); an
+    over-budget call fails with the time or memory it took.
+    """
+    tally = TALLIES.setdefault(target, Tally())
+    tally.inputs += 1
+    tally.biggest_input = max(tally.biggest_input, size)
+    outcome: T | BaseException
+    with traced():
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        start = time.perf_counter()
+        try:
+            outcome = call()
+        except (Exception, SystemExit) as error:
+            if not allowed(error):
+                raise
+            outcome = error
+            name = type(error).__name__
+            tally.errors[name] = tally.errors.get(name, 0) + 1
+        elapsed = time.perf_counter() - start
+        peak = tracemalloc.get_traced_memory()[1] - base
+    tally.slowest = max(tally.slowest, elapsed)
+    tally.peak_bytes = max(tally.peak_bytes, peak)
+    assert elapsed <= seconds, f"{target}: {elapsed:.2f} s on a {size}-byte input"
+    limit = MEMORY_BASE_BYTES + MEMORY_PER_INPUT_BYTE * size
+    assert peak <= limit, f"{target}: {peak / 2**20:.1f} MiB peak on a {size}-byte input"
+    return outcome
+
+
+def only(*kinds: type[BaseException]) -> Callable[[BaseException], bool]:
+    """An ``allowed`` predicate for targets that document narrower errors."""
+
+    def check(error: BaseException) -> bool:
+        return isinstance(error, kinds) and documented(error)
+
+    return check
+
+
+def summary() -> list[tuple[str, Tally]]:
+    return sorted(TALLIES.items())
+
+
+def as_text(value: Any) -> str:
+    """A short description of an input for assertion messages."""
+    text = repr(value)
+    return text if len(text) <= 200 else f"{text[:200]}… ({len(text)} characters)"
