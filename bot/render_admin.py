@@ -167,16 +167,27 @@ def feed_list_payload(infos: Sequence[FeedInfo]) -> Payload:
     if not infos:
         return Payload(content="This server follows no feeds. Add one with /feed add.")
     shown = list(infos[: EMBED_FIELDS_MAX * EMBEDS_MAX])
-    title = fit_plain(f"Feeds this server follows ({len(infos)})", EMBED_TITLE_MAX)
+    title = _feed_list_title(len(infos), len(infos))
     share = max(FIELD_SHARE_MIN, (EMBEDS_TOTAL_MAX - text_len(title)) // len(shown))
+    fields = [_feed_field(info, share) for info in shown]
+    # The share's floor lets many feeds overrun the 6000 characters that all embeds of
+    # one message share: the last ones are left out until the rest fit, and the title
+    # says how many are shown.
+    while text_len(title) + sum(text_len(n) + text_len(v) for n, v in fields) > EMBEDS_TOTAL_MAX:
+        fields.pop()
+        title = _feed_list_title(len(fields), len(infos))
     embeds: list[discord.Embed] = []
-    for start in range(0, len(shown), EMBED_FIELDS_MAX):
+    for start in range(0, len(fields), EMBED_FIELDS_MAX):
         embed = discord.Embed(colour=COLOUR, title=title if not embeds else None)
-        for info in shown[start : start + EMBED_FIELDS_MAX]:
-            name, value = _feed_field(info, share)
+        for name, value in fields[start : start + EMBED_FIELDS_MAX]:
             embed.add_field(name=name, value=value, inline=False)
         embeds.append(embed)
     return Payload(embeds=embeds)
+
+
+def _feed_list_title(shown: int, total: int) -> str:
+    count = str(total) if shown == total else f"the first {shown} of {total}"
+    return fit_plain(f"Feeds this server follows ({count})", EMBED_TITLE_MAX)
 
 
 def feed_paused_payload(report: PollReport) -> Payload:

@@ -110,7 +110,11 @@ def trim_entries(data: bytes, max_entries: int) -> tuple[bytes, int | None]:
 
 def _localname(element: etree._Element) -> str:
     tag = element.tag
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
+    if not isinstance(tag, str):
+        return ""
+    # Not ``etree.QName(tag).localname``: the recovering parser keeps an undeclared
+    # prefix in the tag ("rdf:RDF"), which QName refuses with a ValueError.
+    return tag.rpartition("}")[2].rpartition(":")[2]
 
 
 def _is_entry(element: etree._Element) -> bool:

@@ -15,6 +15,7 @@ method takes.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
 from collections import Counter
@@ -35,10 +36,12 @@ from retrieval.index.search import (
     Candidates,
     ScoringView,
     accumulate,
+    accumulate_dense,
     make_plan,
+    prefer_dense,
     ranked,
     ranked_with_predicate,
-    scores_of,
+    sorted_scores,
 )
 from retrieval.index.segments import Segment, merge_segments, merge_tail
 from retrieval.index.slotmap import SlotMap, slots_of
@@ -82,7 +85,12 @@ class BM25Index:
         self._total_len = 0
         self._dead = 0
         self._idf_floor: float | None = None  # epsilon * average idf; None when stale
+        # Every scope passages were added with (kept after removals: a superset). When a
+        # filter allows them all, its scope test is skipped: it cannot reject anything.
+        self._scope_values: set[int] = set()
         self._scratch = np.zeros(0, dtype=np.float64)
+        self._work = np.zeros(0, dtype=np.float64)
+        self._sums = np.zeros(0, dtype=np.float64)
 
     # ----------------------------------------------------------------- inspection
     def __len__(self) -> int:
@@ -132,6 +140,7 @@ class BM25Index:
             lengths = np.array([len(tokens)], dtype=np.int64)
             slot = self._columns.append(lengths, np.array([passage_id], dtype=np.int64), meta)
             self._slot_of.set(passage_id, slot)
+            self._scope_values.add(scope)
             self._total_len += len(tokens)
             self._pending.add(slot, dict(counts))
             self._idf_floor = None
@@ -195,11 +204,15 @@ class BM25Index:
                 slots, scores = ranked_with_predicate(cand, passage, k, allowed)
                 return [Hit(int(passage[s]), sc) for s, sc in zip(slots, scores, strict=True)]
             admit = self._admission(allowed)
-            cand_or_none = search_pruned(view, plan, self._scratch_buffer(), k, admit)
-            if cand_or_none is None:
-                cand = self._admitted(accumulate(view, plan, self._scratch_buffer()), admit)
+            if prefer_dense(plan, k, self._columns.size):
+                work = self._work_buffer(max(plan.postings))
+                dense = accumulate_dense(view, plan, self._sums_buffer(), work)
+                cand = self._admitted(dense, admit)
             else:
-                cand = cand_or_none
+                pruned = search_pruned(view, plan, self._scratch_buffer(), k, admit)
+                if pruned is None:
+                    pruned = self._admitted(accumulate(view, plan, self._scratch_buffer()), admit)
+                cand = pruned
             top_slots, top_scores = ranked(cand, passage, k)
             return [
                 Hit(int(p), float(s))
@@ -211,12 +224,11 @@ class BM25Index:
     ) -> NDArray[np.float64]:
         """BM25 scores of the given passages (KeyError for an id not in the index)."""
         with self._lock:
-            slots = self._slot_of.lookup(np.array(passage_ids, dtype=np.int64))
-            if (slots < 0).any():
-                raise KeyError(passage_ids[int(np.flatnonzero(slots < 0)[0])])
+            distinct, inverse = self._slot_of.distinct_slots(passage_ids)
             view = self._view()
             plan = make_plan(view, self._query_terms(query_tokens))
-            return scores_of(view, plan, slots, self._scratch_buffer())
+            scores = sorted_scores(view, plan, distinct, self._scratch_buffer())
+            return np.asarray(scores[inverse])
 
     # ------------------------------------------------------------- persistence
     def save(self, path: Path) -> None:
@@ -252,6 +264,18 @@ class BM25Index:
             self._scratch = np.full(self._columns.capacity, np.nan, dtype=np.float64)
         return self._scratch
 
+    def _sums_buffer(self) -> NDArray[np.float64]:
+        """Per-slot sums for accumulate_dense, all zero between searches."""
+        if len(self._sums) != self._columns.size:  # slots only grow, or shrink on compaction
+            self._sums = np.zeros(self._columns.size, dtype=np.float64)
+        return self._sums
+
+    def _work_buffer(self, size: int) -> NDArray[np.float64]:
+        """A float buffer of at least ``size`` kept between searches (see accumulate_dense)."""
+        if len(self._work) < size:
+            self._work = np.empty(max(size, 2 * len(self._work)), dtype=np.float64)
+        return self._work
+
     def _query_terms(self, query_tokens: Sequence[str]) -> list[tuple[int, float]]:
         """(term id, idf) per query token in order, unknown terms left out (they add 0)."""
         out = []
@@ -281,6 +305,8 @@ class BM25Index:
     def _admission(self, allowed: Allowed) -> Admit:
         """A vectorised test of which slots are live and allowed; None when all are."""
         alive = self._columns.alive
+        if isinstance(allowed, PassageFilter):
+            allowed = self._without_idle_scopes(allowed)
         if isinstance(allowed, PassageFilter) and not allowed.is_open():
             spec, columns = allowed, self._columns
             return lambda slots: alive[slots] & filter_mask(spec, columns, slots)
@@ -290,6 +316,12 @@ class BM25Index:
         if self._dead:
             return lambda slots: np.asarray(alive[slots])
         return None
+
+    def _without_idle_scopes(self, spec: PassageFilter) -> PassageFilter:
+        """The filter without its scope test when it allows every scope in the index."""
+        if spec.scopes is not None and self._scope_values <= spec.scopes:
+            return dataclasses.replace(spec, scopes=None)  # e.g. only global passages
+        return spec
 
     def _admitted(self, cand: Candidates, admit: Admit) -> Candidates:
         """The candidates ``admit`` lets through (only live ones when it is None)."""
@@ -353,7 +385,9 @@ class BM25Index:
         del token_lists
         self._grow_df()
         self._df[: len(self._vocab)] += np.bincount(forward.terms, minlength=len(self._vocab))
-        base = self._columns.append(lengths, pids, meta_rows([item[2] for item in chunk]))
+        metas = meta_rows([item[2] for item in chunk])
+        self._scope_values.update(np.unique(metas[:, 1]).tolist())
+        base = self._columns.append(lengths, pids, metas)
         segment = invert(base, forward, self._impacts)
         del forward
         self._pending = Pending(segment.end)

@@ -8,11 +8,12 @@ untouched passage can reach the top k, so the remaining, usually most common, te
 looked up only for the current candidates instead of being scanned, and candidates
 that cannot reach ``theta`` any more are dropped as bounds are used up.
 
-``theta`` starts from a look-ahead: after the first term is scored, the best few
-candidates by partial score get their exact full scores, and the k-th of those is a
+``theta`` starts from a look-ahead: once k admitted candidates are touched, the best
+of them by partial score get their exact full scores, and the k-th of those is a
 true score of k admitted passages, hence a lower bound of the final k-th best. It is
 usually far above the k-th partial sum (a title query's best passages hold every
-query term), so the common terms are skipped much sooner.
+query term), so the common terms are skipped much sooner. After that, theta is
+raised from a small probe of candidates only, never from all of them.
 
 The partial sums here add terms out of query order, so they can differ from rank_bm25
 in the last bits. They only choose a small candidate set, with a relative slack far
@@ -34,7 +35,7 @@ from retrieval.index.search import (
     QueryPlan,
     ScoringView,
     add_into,
-    collect,
+    collect_large,
     contributions,
     lookup,
     scores_of,
@@ -42,6 +43,12 @@ from retrieval.index.search import (
 
 # Below this many postings in total exhaustive scoring is about as fast: do not prune.
 PRUNE_MIN_POSTINGS = 50_000
+# Candidates kept to raise theta as terms are scored: PROBE_PER_K per result wanted,
+# at least PROBE_MIN (the best by partial sum when the probe is taken).
+PROBE_PER_K = 4
+PROBE_MIN = 1024
+# Up to this many touched passages, theta is taken from all of them (the tightest).
+FULL_THETA_MAX = 1 << 19
 # Relative slack on every pruning decision, far above float64 rounding of the sums.
 _MARGIN = 1e-9
 # Pruning relies on relative rounding error, which subnormal numbers do not have: an
@@ -106,6 +113,11 @@ def _look_ahead(
     return float(scores_of(view, plan, slots[best].astype(np.int64)).min())
 
 
+def _admitted_touched(touched: list[NDArray[np.int32]], admit: Admit) -> NDArray[np.int32]:
+    so_far = np.concatenate(touched) if len(touched) > 1 else touched[0]
+    return so_far if admit is None else so_far[admit(so_far)]
+
+
 def _slack(theta: float) -> float:
     return theta - abs(theta) * _MARGIN
 
@@ -125,6 +137,7 @@ def search_pruned(
     unscored = _suffix_sums([float(bounds[j]) for j in order])
     rest, scored_bounds, theta = unscored[0], 0.0, -np.inf
     touched: list[NDArray[np.int32]] = []
+    probe: NDArray[np.int32] | None = None
     split = len(order)
     for pos, j in enumerate(order):
         first_term = not touched
@@ -138,32 +151,58 @@ def search_pruned(
         scored_bounds += bounds[j]
         if pos + 1 == len(order):
             break
-        if pos == 0 or rest < scored_bounds:
-            so_far = np.concatenate(touched) if len(touched) > 1 else touched[0]
-            partial = scratch[so_far]
-            if admit is not None:
-                admitted = admit(so_far)
-                so_far, partial = so_far[admitted], partial[admitted]
-            # theta <= the best partial score <= scored_bounds until the look-ahead.
-            theta = max(theta, _kth(partial, k))
-            if pos == 0:
-                theta = max(theta, _look_ahead(view, plan, so_far, partial, k))
-            if rest < _slack(theta):
-                split = pos + 1
-                break
-    cand = collect(scratch, touched)
+        if probe is None:
+            probe, theta = _probe(view, plan, scratch, touched, admit, k)
+        elif rest < scored_bounds and sum(map(len, touched)) <= FULL_THETA_MAX:
+            # The k-th partial sum can pass the test only now (it is at most
+            # scored_bounds), and every touched passage is few enough to rank.
+            probe = _admitted_touched(touched, admit)
+            theta = max(theta, _kth(scratch[probe], k))
+        else:  # the probe's partial sums only grow: theta with them
+            theta = max(theta, _kth(scratch[probe], k))
+        if rest < _slack(theta):
+            split = pos + 1
+            break
+    cand, ascending = collect_large(scratch, touched)
     keep = admit(cand.slots) if admit is not None else None
     if split < len(order):  # drop what cannot reach theta before sorting the rest
         reach = cand.scores + rest >= _slack(theta)
         keep = reach if keep is None else keep & reach
     if keep is not None:
         cand = Candidates(cand.slots[keep], cand.scores[keep])
-    ids = cand.slots.astype(np.int64)
-    by_slot = np.argsort(ids) if split < len(order) else np.arange(len(ids))
+    if not ascending and split < len(order):  # lookups need ascending slots
+        by_slot = np.argsort(cand.slots)
+        cand = Candidates(cand.slots[by_slot], cand.scores[by_slot])
     remaining = order[split:]
     return _complete(
-        view, plan, ids[by_slot], cand.scores[by_slot], remaining, bounds, k, theta, scratch
+        view, plan, cand.slots.astype(np.int64), cand.scores, remaining, bounds, k, theta, scratch
     )
+
+
+def _probe(
+    view: ScoringView,
+    plan: QueryPlan,
+    scratch: NDArray[np.float64],
+    touched: list[NDArray[np.int32]],
+    admit: Admit,
+    k: int,
+) -> tuple[NDArray[np.int32] | None, float]:
+    """The probe (best admitted candidates so far) and theta, once there are k of them.
+
+    theta is the larger of the k-th partial sum and the look-ahead. Later steps raise
+    it from the probe's partial sums alone: the k-th best of any set of passages is a
+    lower bound of the k-th best overall, and the probe holds few passages, so each
+    step costs little however many passages the common terms touch.
+    """
+    so_far = _admitted_touched(touched, admit)
+    partial = scratch[so_far]
+    if len(so_far) < k:
+        return None, -np.inf
+    theta = max(_kth(partial, k), _look_ahead(view, plan, so_far, partial, k))
+    size = max(PROBE_MIN, PROBE_PER_K * k)
+    if len(so_far) > size:
+        so_far = so_far[np.argpartition(partial, len(partial) - size)[len(partial) - size :]]
+    return so_far, theta
 
 
 def _complete(

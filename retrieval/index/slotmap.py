@@ -9,7 +9,7 @@ tombstone (slot -1) that later consolidations drop.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -33,6 +33,9 @@ class SlotMap:
         self._recent_arrays: tuple[NDArray[np.int64], NDArray[np.int64]] | None = None
         self._tombstones = 0
         self._size = 0
+        self._version = 0  # bumped by every change of the mapping
+        # The last distinct_slots answer: (version, ids, distinct slots, inverse).
+        self._memo: tuple[int, tuple[int, ...], NDArray[np.int64], NDArray[np.int64]] | None = None
 
     @classmethod
     def from_arrays(cls, ids: NDArray[np.int64], slots: NDArray[np.int64]) -> SlotMap:
@@ -74,6 +77,25 @@ class SlotMap:
             _find(*self._recent_arrays, passage_ids, out)
         return out
 
+    def distinct_slots(
+        self, passage_ids: Sequence[int]
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """Ascending distinct slots of the ids, and each id's place among them.
+
+        KeyError for an id not in the map. The last answer is kept: ranking asks for the
+        slots of one pool of passages once per query term.
+        """
+        key = tuple(passage_ids)
+        memo = self._memo
+        if memo is not None and memo[0] == self._version and memo[1] == key:
+            return memo[2], memo[3]
+        slots = self.lookup(np.array(key, dtype=np.int64))
+        if (slots < 0).any():
+            raise KeyError(key[int(np.flatnonzero(slots < 0)[0])])
+        distinct, inverse = np.unique(slots, return_inverse=True)
+        self._memo = (self._version, key, distinct, inverse)
+        return distinct, inverse
+
     def items(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """Every live (id, slot), as two arrays in no particular order."""
         live = self._slots >= 0
@@ -91,6 +113,7 @@ class SlotMap:
     # ------------------------------------------------------------------ changes
     def set(self, passage_id: int, slot: int) -> None:
         """Map an id to a slot (replacing its previous slot, if any)."""
+        self._version += 1
         pos = self._position(passage_id)
         if pos >= 0:
             if self._slots[pos] < 0:
@@ -107,6 +130,7 @@ class SlotMap:
 
     def pop(self, passage_id: int) -> int:
         """Remove an id and return its slot; KeyError when absent."""
+        self._version += 1
         slot = self._recent.pop(passage_id, None)
         if slot is not None:
             self._recent_arrays = None
@@ -124,6 +148,7 @@ class SlotMap:
 
     def set_many(self, passage_ids: NDArray[np.int64], slots: NDArray[np.int64]) -> None:
         """Map distinct ids, none of them currently in the map, to slots."""
+        self._version += 1
         ids = np.asarray(passage_ids, dtype=np.int64)
         new_slots = np.asarray(slots, dtype=np.int64)
         if len(ids) < RECENT_MIN:
@@ -143,6 +168,7 @@ class SlotMap:
 
     def remap(self, old_to_new: NDArray[np.int64]) -> None:
         """Renumber every slot through ``old_to_new`` (a compaction's slot map)."""
+        self._version += 1
         self._consolidate()
         self._slots = np.asarray(old_to_new[self._slots], dtype=np.int64)
 

@@ -158,6 +158,7 @@ def _restore(
     index._slot_of = SlotMap.from_arrays(passage_ids, live.astype(np.int64))
     if len(index._slot_of) != int(header["passages"]):
         raise ValueError("passage count does not match the header")
+    index._scope_values = set(np.unique(index._columns.scope).tolist())
     index._impacts = ImpactTable(load("impacts", writable=True))
     index._segments = [
         _segment(load, i, int(base), int(end), n_slots)

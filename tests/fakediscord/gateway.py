@@ -26,6 +26,7 @@ HEARTBEAT_INTERVAL_MS = 41_250
 # Dispatched events kept per session for replay on RESUME.
 RESUME_BUFFER = 1_000
 # Close codes from the Discord gateway documentation.
+CLOSE_UNKNOWN = 4000
 CLOSE_AUTHENTICATION_FAILED = 4004
 CLOSE_INVALID_SHARD = 4010
 CLOSE_INVALID_INTENTS = 4013
@@ -234,6 +235,13 @@ class GatewayHub:
         session = self.session_for(guild_id)
         assert session.connection is not None
         await session.connection.send({"op": 7, "d": None})
+
+    async def disconnect(self, guild_id: int | None = None, *, code: int = CLOSE_UNKNOWN) -> None:
+        """Close the connection of the session receiving ``guild_id``, as Discord does when
+        a gateway node restarts: the session stays resumable (4000 "Unknown error")."""
+        session = self.session_for(guild_id)
+        assert session.connection is not None
+        await session.connection.ws.close(code=code, message=b"Unknown error.")
 
     async def close(self) -> None:
         for conn in list(self._live):

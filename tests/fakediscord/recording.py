@@ -46,6 +46,8 @@ class RecordedRequest:
     status: int = 0
     response: Any = None
     at: float = field(default_factory=time.monotonic)
+    # The answer was a fault injected by ``RestApi.fault_hook``, not the handler's.
+    injected: bool = False
 
     @property
     def message(self) -> JSON:
@@ -84,13 +86,15 @@ class Recorder:
     def __init__(self) -> None:
         self.requests: list[RecordedRequest] = []
         self._waiters: list[tuple[Predicate, asyncio.Future[RecordedRequest]]] = []
+        # Requests dropped by ``trim``; positions stay counted from the first request.
+        self.trimmed = 0
 
     def mark(self) -> int:
         """A position in the log: pass it as ``since`` to wait only for later requests."""
-        return len(self.requests)
+        return self.trimmed + len(self.requests)
 
     def add(self, request: RecordedRequest) -> None:
-        request.index = len(self.requests)
+        request.index = self.mark()
         self.requests.append(request)
         still_waiting = []
         for predicate, future in self._waiters:
@@ -102,14 +106,17 @@ class Recorder:
                 still_waiting.append((predicate, future))
         self._waiters = still_waiting
 
+    def _after(self, since: int) -> list[RecordedRequest]:
+        return self.requests[max(0, since - self.trimmed) :]
+
     def find(self, predicate: Predicate, *, since: int = 0) -> list[RecordedRequest]:
-        return [r for r in self.requests[since:] if predicate(r)]
+        return [r for r in self._after(since) if predicate(r)]
 
     async def wait_for(
         self, predicate: Predicate, *, since: int = 0, timeout: float = DEFAULT_TIMEOUT
     ) -> RecordedRequest:
         """The first request at or after ``since`` matching ``predicate``."""
-        for request in self.requests[since:]:
+        for request in self._after(since):
             if predicate(request):
                 return request
         future: asyncio.Future[RecordedRequest] = asyncio.get_running_loop().create_future()
@@ -117,11 +124,23 @@ class Recorder:
         try:
             return await asyncio.wait_for(future, timeout)
         except TimeoutError:
-            seen = "\n".join(str(r) for r in self.requests[since:]) or "(none)"
+            seen = "\n".join(str(r) for r in self._after(since)) or "(none)"
             raise AssertionError(
                 f"no matching request within {timeout:.1f}s; requests since #{since}:\n{seen}"
             ) from None
 
     def errors(self) -> list[RecordedRequest]:
-        """Requests the fake refused (unknown routes, invalid bodies, double acks...)."""
-        return [r for r in self.requests if not r.ok]
+        """Requests the fake refused (unknown routes, invalid bodies, double acks...);
+        injected faults are the test's doing, not the client's, and are not counted."""
+        return [r for r in self.requests if not r.ok and not r.injected]
+
+    def trim(self, keep: int) -> int:
+        """Forget all but the last ``keep`` requests (long runs); returns how many went.
+
+        Positions from ``mark`` stay valid: waiting from a forgotten one starts at the
+        oldest request kept.
+        """
+        drop = max(0, len(self.requests) - keep)
+        del self.requests[:drop]
+        self.trimmed += drop
+        return drop

@@ -1,16 +1,20 @@
-"""The fake REST API: routing, body parsing, authorisation and recording.
+"""The fake REST API: routing, body parsing, authorisation, recording and fault injection.
 
 Each handler takes a parsed ``Call`` and returns ``(status, json)`` or raises
 ``ApiError``; the wrapper records the call and its answer in the ``Recorder``. Any path
 without a handler answers 404 and is recorded as ``UNHANDLED``, so a test notices when
 the client uses an endpoint the fake does not model.
+
+A test may set ``RestApi.fault_hook`` to answer some calls with a ``Fault`` instead (a
+429 with Discord's rate-limit headers, a 5xx), either refusing the call or, with
+``after_handling``, carrying it out and losing the answer (as a timeout does).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import BodyPartReader, hdrs, web
@@ -46,12 +50,48 @@ class Call:
 Handler = Callable[[Call], Awaitable[Reply]]
 
 
-def json_response(status: int, data: Any) -> web.Response:
+@dataclass(frozen=True)
+class Fault:
+    """An answer given instead of a handler's: its status, body and headers."""
+
+    status: int
+    body: Any = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    # Carry the call out first, then answer with the fault (the answer is "lost").
+    after_handling: bool = False
+
+
+# (route, path parameters, body) -> the fault to answer with, or None to answer normally.
+FaultHook = Callable[[str, Mapping[str, str], Any], Fault | None]
+
+
+def rate_limited(retry_after: float, *, bucket: str = "fake", scope: str = "user") -> Fault:
+    """A 429 as Discord sends one: JSON body plus ``Retry-After``/``X-RateLimit-*`` headers.
+
+    ``Via`` is set because discord.py takes a 429 without it for a Cloudflare ban.
+    """
+    headers = {
+        "Retry-After": str(max(1, round(retry_after))),
+        "X-RateLimit-Limit": "5",
+        "X-RateLimit-Remaining": "0",
+        "X-RateLimit-Reset-After": f"{retry_after:.3f}",
+        "X-RateLimit-Bucket": bucket,
+        "X-RateLimit-Scope": scope,
+        "Via": "1.1 google",
+    }
+    body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": False}
+    return Fault(429, body, headers)
+
+
+def json_response(status: int, data: Any, headers: Mapping[str, str] | None = None) -> web.Response:
     """discord.py only decodes a body whose content type is exactly ``application/json``."""
+    extra = dict(headers or {})
     if status == 204 or data is None:
-        return web.Response(status=204)
+        return web.Response(status=204, headers=extra)
     return web.Response(
-        status=status, body=json.dumps(data).encode(), headers={"Content-Type": "application/json"}
+        status=status,
+        body=json.dumps(data).encode(),
+        headers={"Content-Type": "application/json", **extra},
     )
 
 
@@ -89,6 +129,7 @@ class RestApi:
         self.recorder = recorder
         self.token = token
         self.app = web.Application(client_max_size=64 * 1024 * 1024)
+        self.fault_hook: FaultHook | None = None
 
     def add(self, method: str, path: str, handler: Handler, *, auth: bool = True) -> None:
         """Register ``handler``; ``auth=False`` for token-addressed webhook routes."""
@@ -106,15 +147,19 @@ class RestApi:
                 body=body,
                 files=files,
             )
-            try:
-                if auth and request.headers.get(hdrs.AUTHORIZATION) != f"Bot {self.token}":
-                    raise ApiError(401, 0, "401: Unauthorized")
-                status, data = await handler(Call(record.params, record.query, body, files))
-            except ApiError as exc:
-                status, data = exc.status, exc.to_json()
+            fault = self.fault_hook(route, record.params, body) if self.fault_hook else None
+            if fault is None or fault.after_handling:
+                try:
+                    if auth and request.headers.get(hdrs.AUTHORIZATION) != f"Bot {self.token}":
+                        raise ApiError(401, 0, "401: Unauthorized")
+                    status, data = await handler(Call(record.params, record.query, body, files))
+                except ApiError as exc:
+                    status, data = exc.status, exc.to_json()
+            if fault is not None:
+                status, data, record.injected = fault.status, fault.body, True
             record.status, record.response = status, data
             self.recorder.add(record)
-            return json_response(status, data)
+            return json_response(status, data, fault.headers if fault else None)
 
         self.app.router.add_route(method, API_PREFIX + path, endpoint)
 

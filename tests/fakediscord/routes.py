@@ -231,7 +231,15 @@ class CoreRoutes:
         return 204, None
 
     async def post_message(self, call: Call) -> Reply:
-        return 200, self.store.create(self.channel(call), call.json, call.files)
+        channel = self.channel(call)
+        nonce = call.json.get("nonce")
+        if call.json.get("enforce_nonce") and nonce is not None:
+            # Discord returns the message already created with this nonce (by this
+            # author, in the last few minutes) instead of creating it twice.
+            earlier = self.store.by_nonce(channel.id, str(nonce))
+            if earlier is not None:
+                return 200, earlier
+        return 200, self.store.create(channel, call.json, call.files)
 
     async def get_message(self, call: Call) -> Reply:
         return 200, self.store.get(call.int_param("message_id"), self.channel(call).id)

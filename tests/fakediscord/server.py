@@ -252,3 +252,7 @@ class FakeDiscord:
 
     async def request_reconnect(self, guild_id: int | None = None) -> None:
         await self.gateway.request_reconnect(guild_id)
+
+    async def disconnect(self, guild_id: int | None = None) -> None:
+        """Drop the gateway connection; the client reconnects and resumes."""
+        await self.gateway.disconnect(guild_id)

@@ -74,6 +74,8 @@ class MessageStore:
         self.cdn_base = cdn_base
         self.messages: dict[int, JSON] = {}
         self.interactions: dict[str, InteractionState] = {}
+        # (channel id, nonce) -> message id of messages sent with ``enforce_nonce``.
+        self.nonces: dict[tuple[int, str], int] = {}
 
     def get(self, message_id: int, channel_id: int | None = None) -> JSON:
         message = self.messages.get(message_id)
@@ -84,6 +86,20 @@ class MessageStore:
     def put(self, message: JSON) -> JSON:
         self.messages[int(message["id"])] = message
         return message
+
+    def by_nonce(self, channel_id: int, nonce: str) -> JSON | None:
+        message_id = self.nonces.get((channel_id, nonce))
+        return self.messages.get(message_id) if message_id is not None else None
+
+    def trim(self, before_id: int) -> int:
+        """Forget messages (and interactions) older than snowflake ``before_id``, for long
+        runs; returns how many messages went."""
+        old = [m for m in self.messages if m < before_id]
+        for message_id in old:
+            del self.messages[message_id]
+        self.interactions = {t: s for t, s in self.interactions.items() if s.id >= before_id}
+        self.nonces = {k: m for k, m in self.nonces.items() if m >= before_id}
+        return len(old)
 
     def create(
         self,
@@ -116,6 +132,8 @@ class MessageStore:
             message["application_id"] = str(webhook_id)
         self._apply_reference(message, body)
         self._apply_pings(message, body.get("allowed_mentions"))
+        if body.get("enforce_nonce") and body.get("nonce") is not None:
+            self.nonces[(channel.id, str(body["nonce"]))] = int(message["id"])
         return self.put(message)
 
     def edit(self, message: JSON, body: JSON, files: tuple[RecordedFile, ...] = ()) -> JSON:

@@ -15,7 +15,7 @@ import tracemalloc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from hypothesis import HealthCheck, settings
 
@@ -30,6 +30,11 @@ CALL_SECONDS = 2.0
 # input's size (a parsed page holds its text several times over, as lines and tokens).
 MEMORY_BASE_BYTES = 48 * 1024 * 1024
 MEMORY_PER_INPUT_BYTE = 64
+# One input in this many (by size) is run a second time with allocations traced ...
+MEMORY_SAMPLE = 3
+# ... when its untraced run took at most this long (tracing slows a pure-Python parser
+# sixfold; ``NEWSBOT_FUZZ_TRACE_SECONDS`` raises the cap for the long run).
+TRACE_MAX_SECONDS = float(os.environ.get("NEWSBOT_FUZZ_TRACE_SECONDS", "0.25"))
 # ``NEWSBOT_FUZZ_SCALE`` multiplies every test's example count (the long run sets it).
 SCALE_ENV = "NEWSBOT_FUZZ_SCALE"
 
@@ -93,32 +98,41 @@ def guarded(
     """Run ``call`` within budget; its result, or the documented error it raised.
 
     Anything else it raises propagates (the fuzz test fails with the input); an
-    over-budget call fails with the time or memory it took.
+    over-budget call fails with the time or memory it took. Time is measured without
+    tracing (tracemalloc slows pure-Python parsers several times over); memory on a
+    second, traced run of one input in ``MEMORY_SAMPLE``, chosen by size (and a quick
+    first run) so that a failing input fails again when hypothesis replays it.
     """
     tally = TALLIES.setdefault(target, Tally())
     tally.inputs += 1
     tally.biggest_input = max(tally.biggest_input, size)
-    outcome: T | BaseException
-    with traced():
-        tracemalloc.reset_peak()
-        base = tracemalloc.get_traced_memory()[0]
-        start = time.perf_counter()
-        try:
-            outcome = call()
-        except (Exception, SystemExit) as error:
-            if not allowed(error):
-                raise
-            outcome = error
-            name = type(error).__name__
-            tally.errors[name] = tally.errors.get(name, 0) + 1
-        elapsed = time.perf_counter() - start
-        peak = tracemalloc.get_traced_memory()[1] - base
+    start = time.perf_counter()
+    outcome = _outcome(call, allowed)
+    elapsed = time.perf_counter() - start
     tally.slowest = max(tally.slowest, elapsed)
-    tally.peak_bytes = max(tally.peak_bytes, peak)
+    if isinstance(outcome, BaseException):
+        name = type(outcome).__name__
+        tally.errors[name] = tally.errors.get(name, 0) + 1
     assert elapsed <= seconds, f"{target}: {elapsed:.2f} s on a {size}-byte input"
-    limit = MEMORY_BASE_BYTES + MEMORY_PER_INPUT_BYTE * size
-    assert peak <= limit, f"{target}: {peak / 2**20:.1f} MiB peak on a {size}-byte input"
+    if size % MEMORY_SAMPLE == 0 and elapsed <= TRACE_MAX_SECONDS:
+        with traced():
+            tracemalloc.reset_peak()
+            base = tracemalloc.get_traced_memory()[0]
+            _outcome(call, allowed)
+            peak = tracemalloc.get_traced_memory()[1] - base
+        tally.peak_bytes = max(tally.peak_bytes, peak)
+        limit = MEMORY_BASE_BYTES + MEMORY_PER_INPUT_BYTE * size
+        assert peak <= limit, f"{target}: {peak / 2**20:.1f} MiB peak on a {size}-byte input"
     return outcome
+
+
+def _outcome(call: Callable[[], T], allowed: Callable[[BaseException], bool]) -> T | BaseException:
+    try:
+        return call()
+    except (Exception, SystemExit) as error:
+        if not allowed(error):
+            raise
+        return error
 
 
 def only(*kinds: type[BaseException]) -> Callable[[BaseException], bool]:
@@ -132,9 +146,3 @@ def only(*kinds: type[BaseException]) -> Callable[[BaseException], bool]:
 
 def summary() -> list[tuple[str, Tally]]:
     return sorted(TALLIES.items())
-
-
-def as_text(value: Any) -> str:
-    """A short description of an input for assertion messages."""
-    text = repr(value)
-    return text if len(text) <= 200 else f"{text[:200]}… ({len(text)} characters)"

@@ -160,7 +160,7 @@ LineMutation = Callable[[list[str]], list[str]]
 # A line repeated this many times at most (a page that prints a widget over and over),
 # and to this many characters at most (so every input stays within the time budget).
 MAX_LINE_REPEATS = 500
-MAX_REPEATED_CHARS = 200_000
+MAX_REPEATED_CHARS = 100_000
 
 
 def _line_at(lines: list[str], where: float) -> int:
@@ -254,10 +254,18 @@ FIELDS = (
     "id", "title", "text", "url", "published", "date", "source", "byline", "author",
     "dateline", "description", "language",
 )  # fmt: skip
-records = st.dictionaries(
-    st.one_of(st.sampled_from(FIELDS), st.text(max_size=10)),
-    st.one_of(json_values, st.sampled_from(PROSE), hostile_texts),
-    max_size=len(FIELDS),
+field_values = st.one_of(json_values, st.sampled_from(PROSE), hostile_texts)
+# Article bodies: prose (so most records are stored) with odd and hostile text mixed in.
+bodies = st.lists(
+    st.one_of(st.sampled_from(PROSE), odd_texts, hostile_lines), min_size=1, max_size=8
+).map(lambda parts: "\n\n".join([PROSE[0], *parts]))
+records = st.one_of(
+    st.dictionaries(
+        st.one_of(st.sampled_from(FIELDS), st.text(max_size=10)), field_values, max_size=8
+    ),
+    st.fixed_dictionaries(
+        {"text": bodies}, optional={name: field_values for name in FIELDS if name != "text"}
+    ),
 )
 
 

@@ -72,13 +72,11 @@ def test_word_count_of_a_long_punctuation_run_is_fast() -> None:
     assert word_count("== a= =b= 12 漢字 -- x") == 6
 
 
-def test_sentence_splitting_stays_linear_on_non_final_stops() -> None:
-    # sentences._ends_sentence sliced the sentence so far for every full stop.
-    small, large = "aG. " * 25_000, "aG. " * 200_000
-    ratio = _seconds(lambda: split_sentences(large)) / max(
-        _seconds(lambda: split_sentences(small)), 1e-3
-    )
-    assert ratio < 24, f"8x the text took {ratio:.0f}x the time"  # quadratic: 64x
+def test_sentence_splitting_of_many_non_final_stops_is_fast() -> None:
+    # sentences._ends_sentence copied the sentence so far for every full stop in it:
+    # 1.2 MB of "aG. " (stops that end nothing) took 3.5 s, 5 MB about a minute.
+    stops = "aG. " * 300_000
+    assert _seconds(lambda: split_sentences(stops)) < FIXED_SECONDS + 0.5
     assert sentence_texts("Intro.\n\n(iv) The council voted. It passed.") == [
         "Intro.",
         "(iv) The council voted.",

@@ -21,7 +21,7 @@ import retrieval.index.impacts as impacts_module
 import retrieval.index.prune as prune_module
 import retrieval.index.segments as segments_module
 import retrieval.index.slotmap as slotmap_module
-from retrieval.index import BM25Index, PassageMeta
+from retrieval.index import BM25Index, PassageFilter, PassageMeta
 from retrieval.index.slotmap import SlotMap
 from tests.retrieval.index.bm25_oracle import assert_matches_reference
 
@@ -156,3 +156,16 @@ def _check_slot_map(ops: list[tuple[object, ...]]) -> None:
         ids, values = slots.items()
         assert dict(zip(ids.tolist(), values.tolist(), strict=True)) == model
         assert all((p in slots) == (p in model) for p in range(-6, 62))
+
+
+def test_a_scope_filter_allowing_every_scope_present_still_filters_new_ones() -> None:
+    index = BM25Index()
+    docs = (["vote", "tax", "harbour"][: 2 + (i % 50 == 0)] for i in range(600))
+    index.add_many((i, doc, PassageMeta()) for i, doc in enumerate(docs))
+    everyone = PassageFilter(scopes=frozenset({0}))
+    assert index.search(["harbour"], 5, everyone) == index.search(["harbour"], 5)
+    index.add(1000, ["harbour", "harbour"], scope=77)
+    assert index.search(["harbour"], 1)[0].passage_id == 1000
+    assert 1000 not in {h.passage_id for h in index.search(["harbour"], 700, everyone)}
+    guild = PassageFilter(scopes=frozenset({0, 77}))
+    assert index.search(["harbour"], 1, guild)[0].passage_id == 1000
