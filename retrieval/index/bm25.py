@@ -15,7 +15,6 @@ method takes.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import threading
 from collections import Counter
@@ -26,14 +25,16 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from retrieval.index.buffers import Buffers
 from retrieval.index.build import build_segment, forward_of, invert
 from retrieval.index.columns import Columns
-from retrieval.index.filters import Allowed, PassageFilter, filter_mask, slot_set_mask
+from retrieval.index.filters import Admit, Allowed, PassageFilter, admission
 from retrieval.index.impacts import ImpactTable
 from retrieval.index.pending import Pending
-from retrieval.index.prune import Admit, search_pruned
+from retrieval.index.prune import search_pruned
 from retrieval.index.search import (
     Candidates,
+    QueryPlan,
     ScoringView,
     accumulate,
     accumulate_dense,
@@ -44,7 +45,7 @@ from retrieval.index.search import (
     sorted_scores,
 )
 from retrieval.index.segments import Segment, merge_segments, merge_tail
-from retrieval.index.slotmap import SlotMap, slots_of
+from retrieval.index.slotmap import SlotMap
 from retrieval.index.snapshot import load_snapshot, save_snapshot
 from retrieval.index.types import Hit, PassageMeta, meta_rows
 
@@ -88,9 +89,7 @@ class BM25Index:
         # Every scope passages were added with (kept after removals: a superset). When a
         # filter allows them all, its scope test is skipped: it cannot reject anything.
         self._scope_values: set[int] = set()
-        self._scratch = np.zeros(0, dtype=np.float64)
-        self._work = np.zeros(0, dtype=np.float64)
-        self._sums = np.zeros(0, dtype=np.float64)
+        self._buffers = Buffers()
 
     # ----------------------------------------------------------------- inspection
     def __len__(self) -> int:
@@ -203,21 +202,27 @@ class BM25Index:
                 cand = self._admitted(accumulate(view, plan, self._scratch_buffer()), None)
                 slots, scores = ranked_with_predicate(cand, passage, k, allowed)
                 return [Hit(int(passage[s]), sc) for s, sc in zip(slots, scores, strict=True)]
-            admit = self._admission(allowed)
-            if prefer_dense(plan, k, self._columns.size):
-                work = self._work_buffer(max(plan.postings))
-                dense = accumulate_dense(view, plan, self._sums_buffer(), work)
-                cand = self._admitted(dense, admit)
-            else:
-                pruned = search_pruned(view, plan, self._scratch_buffer(), k, admit)
-                if pruned is None:
-                    pruned = self._admitted(accumulate(view, plan, self._scratch_buffer()), admit)
-                cand = pruned
-            top_slots, top_scores = ranked(cand, passage, k)
+            top_slots, top_scores = ranked(self._candidates(view, plan, k, allowed), passage, k)
             return [
                 Hit(int(p), float(s))
                 for p, s in zip(passage[top_slots].tolist(), top_scores.tolist(), strict=True)
             ]
+
+    def _candidates(
+        self, view: ScoringView, plan: QueryPlan, k: int, allowed: Allowed
+    ) -> Candidates:
+        """Admitted candidates holding the top ``k``: one pass over everything for long
+        queries asking for many results, else MaxScore pruning when it applies."""
+        admit = self._admission(allowed)
+        size = self._columns.size
+        if prefer_dense(plan, k, size):
+            sums = self._buffers.sums(self._columns.capacity, size)
+            work = self._buffers.work(max(plan.postings))
+            return self._admitted(accumulate_dense(view, plan, sums, work), admit)
+        pruned = search_pruned(view, plan, self._scratch_buffer(), k, admit)
+        if pruned is None:
+            return self._admitted(accumulate(view, plan, self._scratch_buffer()), admit)
+        return pruned
 
     def get_scores(
         self, query_tokens: Sequence[str], passage_ids: Sequence[int]
@@ -259,22 +264,7 @@ class BM25Index:
         )
 
     def _scratch_buffer(self) -> NDArray[np.float64]:
-        """The per-slot score buffer, all NaN between searches (see ``search.accumulate``)."""
-        if len(self._scratch) < self._columns.capacity:
-            self._scratch = np.full(self._columns.capacity, np.nan, dtype=np.float64)
-        return self._scratch
-
-    def _sums_buffer(self) -> NDArray[np.float64]:
-        """Per-slot sums for accumulate_dense, all zero between searches."""
-        if len(self._sums) != self._columns.size:  # slots only grow, or shrink on compaction
-            self._sums = np.zeros(self._columns.size, dtype=np.float64)
-        return self._sums
-
-    def _work_buffer(self, size: int) -> NDArray[np.float64]:
-        """A float buffer of at least ``size`` kept between searches (see accumulate_dense)."""
-        if len(self._work) < size:
-            self._work = np.empty(max(size, 2 * len(self._work)), dtype=np.float64)
-        return self._work
+        return self._buffers.scratch(self._columns.capacity)
 
     def _query_terms(self, query_tokens: Sequence[str]) -> list[tuple[int, float]]:
         """(term id, idf) per query token in order, unknown terms left out (they add 0)."""
@@ -303,25 +293,9 @@ class BM25Index:
         return self._idf_floor
 
     def _admission(self, allowed: Allowed) -> Admit:
-        """A vectorised test of which slots are live and allowed; None when all are."""
-        alive = self._columns.alive
-        if isinstance(allowed, PassageFilter):
-            allowed = self._without_idle_scopes(allowed)
-        if isinstance(allowed, PassageFilter) and not allowed.is_open():
-            spec, columns = allowed, self._columns
-            return lambda slots: alive[slots] & filter_mask(spec, columns, slots)
-        if isinstance(allowed, Collection) and not isinstance(allowed, PassageFilter):
-            allowed_slots = np.unique(slots_of(self._slot_of, allowed))
-            return lambda slots: alive[slots] & slot_set_mask(allowed_slots, slots)
-        if self._dead:
-            return lambda slots: np.asarray(alive[slots])
-        return None
-
-    def _without_idle_scopes(self, spec: PassageFilter) -> PassageFilter:
-        """The filter without its scope test when it allows every scope in the index."""
-        if spec.scopes is not None and self._scope_values <= spec.scopes:
-            return dataclasses.replace(spec, scopes=None)  # e.g. only global passages
-        return spec
+        return admission(
+            allowed, self._columns, self._slot_of, dead=self._dead > 0, scopes=self._scope_values
+        )
 
     def _admitted(self, cand: Candidates, admit: Admit) -> Candidates:
         """The candidates ``admit`` lets through (only live ones when it is None)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeAlias
@@ -11,6 +12,7 @@ from numpy.typing import NDArray
 
 if TYPE_CHECKING:
     from retrieval.index.columns import Columns
+    from retrieval.index.slotmap import SlotMap
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class PassageFilter:
 
 # What ``BM25Index.search`` accepts as ``allowed``: passage ids, a filter, or a predicate.
 Allowed: TypeAlias = Collection[int] | PassageFilter | Callable[[int], bool] | None
+# Which slots may be returned (live, allowed); None admits every slot.
+Admit: TypeAlias = Callable[[NDArray[np.int32]], NDArray[np.bool_]] | None
 
 
 def _member(values: NDArray[np.int64], allowed: frozenset[int]) -> NDArray[np.bool_]:
@@ -69,3 +73,29 @@ def slot_set_mask(allowed_slots: NDArray[np.int64], slots: NDArray[np.int32]) ->
     pos = np.searchsorted(allowed_slots, slots)
     pos[pos == len(allowed_slots)] = 0
     return np.asarray(allowed_slots[pos] == slots)
+
+
+def admission(
+    allowed: Allowed, columns: Columns, slot_map: SlotMap, *, dead: bool, scopes: set[int]
+) -> Admit:
+    """A vectorised test of which slots are live and allowed; None when all are.
+
+    ``scopes`` holds every scope passages were added with: a filter allowing them all
+    has nothing to reject by scope, so its scope test is skipped (the common case of an
+    index holding global passages only).
+    """
+    alive = columns.alive
+    if isinstance(allowed, PassageFilter):
+        if allowed.scopes is not None and scopes <= allowed.scopes:
+            allowed = dataclasses.replace(allowed, scopes=None)
+        if not allowed.is_open():
+            spec = allowed
+            return lambda slots: alive[slots] & filter_mask(spec, columns, slots)
+    elif isinstance(allowed, Collection):
+        wanted = np.fromiter(allowed, dtype=np.int64, count=len(allowed))
+        found = slot_map.lookup(wanted)
+        allowed_slots = np.unique(found[found >= 0])
+        return lambda slots: alive[slots] & slot_set_mask(allowed_slots, slots)
+    if dead:
+        return lambda slots: np.asarray(alive[slots])
+    return None

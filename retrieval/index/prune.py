@@ -8,12 +8,10 @@ untouched passage can reach the top k, so the remaining, usually most common, te
 looked up only for the current candidates instead of being scanned, and candidates
 that cannot reach ``theta`` any more are dropped as bounds are used up.
 
-``theta`` starts from a look-ahead: once k admitted candidates are touched, the best
-of them by partial score get their exact full scores, and the k-th of those is a
-true score of k admitted passages, hence a lower bound of the final k-th best. It is
-usually far above the k-th partial sum (a title query's best passages hold every
-query term), so the common terms are skipped much sooner. After that, theta is
-raised from a small probe of candidates only, never from all of them.
+``theta`` is the k-th best partial sum, taken over every admitted candidate while
+they are few, and then over a probe of the best of them only (the k-th best of any
+passages is a lower bound of the k-th best of all), so that a step never costs as
+much as the common terms' postings.
 
 The partial sums here add terms out of query order, so they can differ from rank_bm25
 in the last bits. They only choose a small candidate set, with a relative slack far
@@ -24,11 +22,10 @@ vanishingly small) idf is left to exhaustive scoring.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 from numpy.typing import NDArray
 
+from retrieval.index.filters import Admit
 from retrieval.index.impacts import tf_weight
 from retrieval.index.search import (
     Candidates,
@@ -54,9 +51,6 @@ _MARGIN = 1e-9
 # Pruning relies on relative rounding error, which subnormal numbers do not have: an
 # idf this small (a floor from a tiny epsilon) sends the query to exhaustive scoring.
 _MIN_IDF = 1e-100
-
-# Which slots may be returned (live, allowed); None admits every slot.
-Admit = Callable[[NDArray[np.int32]], NDArray[np.bool_]] | None
 
 
 def upper_bounds(view: ScoringView, plan: QueryPlan) -> NDArray[np.float64]:
@@ -93,24 +87,6 @@ def _suffix_sums(values: list[float]) -> list[float]:
     for i in range(len(values) - 1, -1, -1):
         sums[i] = sums[i + 1] + values[i]
     return sums
-
-
-def _look_ahead(
-    view: ScoringView,
-    plan: QueryPlan,
-    slots: NDArray[np.int32],
-    partial: NDArray[np.float64],
-    k: int,
-) -> float:
-    """The k-th best exact score among the ``k`` best partial scores (-inf if fewer).
-
-    Exact scores are looked up by binary search (no scratch buffer: it holds the
-    partial sums), which costs little for k slots.
-    """
-    if len(slots) < k:
-        return -np.inf
-    best = np.argpartition(partial, len(partial) - k)[len(partial) - k :]
-    return float(scores_of(view, plan, slots[best].astype(np.int64)).min())
 
 
 def _admitted_touched(touched: list[NDArray[np.int32]], admit: Admit) -> NDArray[np.int32]:
@@ -151,14 +127,12 @@ def search_pruned(
         scored_bounds += bounds[j]
         if pos + 1 == len(order):
             break
-        if probe is None:
-            probe, theta = _probe(view, plan, scratch, touched, admit, k)
-        elif rest < scored_bounds and sum(map(len, touched)) <= FULL_THETA_MAX:
-            # The k-th partial sum can pass the test only now (it is at most
-            # scored_bounds), and every touched passage is few enough to rank.
-            probe = _admitted_touched(touched, admit)
-            theta = max(theta, _kth(scratch[probe], k))
-        else:  # the probe's partial sums only grow: theta with them
+        # The k-th partial sum is at most scored_bounds: only then can the test pass.
+        everyone = rest < scored_bounds and sum(map(len, touched)) <= FULL_THETA_MAX
+        if probe is None or everyone:  # rank every touched passage, keep the best
+            probe, kth = _probe(scratch, touched, admit, k)
+            theta = max(theta, kth)
+        elif rest < scored_bounds:  # the probe's partial sums only grow: theta with them
             theta = max(theta, _kth(scratch[probe], k))
         if rest < _slack(theta):
             split = pos + 1
@@ -180,25 +154,17 @@ def search_pruned(
 
 
 def _probe(
-    view: ScoringView,
-    plan: QueryPlan,
     scratch: NDArray[np.float64],
     touched: list[NDArray[np.int32]],
     admit: Admit,
     k: int,
 ) -> tuple[NDArray[np.int32] | None, float]:
-    """The probe (best admitted candidates so far) and theta, once there are k of them.
-
-    theta is the larger of the k-th partial sum and the look-ahead. Later steps raise
-    it from the probe's partial sums alone: the k-th best of any set of passages is a
-    lower bound of the k-th best overall, and the probe holds few passages, so each
-    step costs little however many passages the common terms touch.
-    """
+    """The probe (the best admitted candidates so far) and theta, once there are k."""
     so_far = _admitted_touched(touched, admit)
     partial = scratch[so_far]
     if len(so_far) < k:
         return None, -np.inf
-    theta = max(_kth(partial, k), _look_ahead(view, plan, so_far, partial, k))
+    theta = _kth(partial, k)
     size = max(PROBE_MIN, PROBE_PER_K * k)
     if len(so_far) > size:
         so_far = so_far[np.argpartition(partial, len(partial) - size)[len(partial) - size :]]

@@ -9,7 +9,7 @@ tombstone (slot -1) that later consolidations drop.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -224,10 +224,3 @@ def _find(
     pos = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
     found = keys[pos] == wanted
     out[found] = slots[pos[found]]
-
-
-def slots_of(slot_map: SlotMap, passage_ids: Iterable[int]) -> NDArray[np.int64]:
-    """Slots of the ids present in the map (absent ones are left out)."""
-    ids = np.fromiter(passage_ids, dtype=np.int64)
-    found = slot_map.lookup(ids)
-    return found[found >= 0]

@@ -80,6 +80,8 @@ KEEP_MESSAGES_SECONDS = 180.0
 HOUSEKEEPING_SECONDS = 15.0
 # Answers remembered for button presses.
 RECENT_ANSWERS = 40
+# Seconds between progress lines.
+PROGRESS_SECONDS = 30.0
 # Seconds given to digests in flight when the traffic stops.
 SETTLE_SECONDS = 3.0
 
@@ -90,7 +92,7 @@ class SoakConfig:
     actors: int = 4
     users: int = 12
     day_seconds: float = 60.0  # wall-clock seconds of one simulated day (digest clock)
-    schedules: int = 3
+    schedules: int = 4
     disconnect_every: float = 45.0
     memory_every: float = 10.0
     warm_up: float = 60.0
@@ -134,7 +136,8 @@ class Soak:
         self.users = [u for u in fake.world.users.values() if u.username.startswith("reader")]
         self.answers: list[dict[str, Any]] = []
         self.uploads = uploads
-        self.stop = asyncio.Event()
+        self.stop = asyncio.Event()  # the traffic and the faults stop
+        self.done = asyncio.Event()  # the watching stops (after digests in flight settle)
         self.clock = FastClock(86_400 / config.day_seconds)
         self.upload_number = 50_000
 
@@ -265,19 +268,20 @@ class Soak:
         faults = Faults(self.config.faults, self.rng)
         self.fake.api.fault_hook = faults
         duties = [
-            asyncio.create_task(memory.run(start, self.stop)),
+            asyncio.create_task(memory.run(start, self.done)),
             asyncio.create_task(self.chaos()),
             asyncio.create_task(self.housekeeping(watch)),
         ]
         actors = [asyncio.create_task(self.actor()) for _ in range(self.config.actors)]
         while (elapsed := time.monotonic() - start) < self.config.seconds:
-            await asyncio.sleep(min(30.0, self.config.seconds - elapsed))
-            progress(f"{elapsed:5.0f} s: {sum(self.report.actions.values())} actions")
+            await asyncio.sleep(min(PROGRESS_SECONDS, self.config.seconds - elapsed))
+            progress(f"{sum(self.report.actions.values())} actions")
         self.stop.set()
         await asyncio.gather(*actors)
         self.fake.api.fault_hook = None
         await asyncio.sleep(SETTLE_SECONDS)  # digests in flight finish
         until = self.clock() - timedelta(seconds=SETTLE_SECONDS * self.clock.speed / 2)
+        self.done.set()
         await asyncio.gather(*duties)
         report = self.report
         report.seconds = time.monotonic() - start
@@ -315,7 +319,7 @@ class Soak:
         that its memory does not count as the bot's."""
         seen = 0
         while True:
-            stopping = self.stop.is_set()
+            stopping = self.done.is_set()
             for request in self.fake.recorder.find(lambda r: True, since=seen):
                 seen = request.index + 1
                 watch.observe(request)
@@ -329,7 +333,7 @@ class Soak:
             live = self.fake.store.messages
             self.answers = [a for a in self.answers if int(a["message"]["id"]) in live]
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stop.wait(), HOUSEKEEPING_SECONDS)
+                await asyncio.wait_for(self.done.wait(), HOUSEKEEPING_SECONDS)
 
 
 async def run_soak(
