@@ -366,8 +366,8 @@ class NewsService:
                 select(Article.id, Article.external_id).where(
                     Article.id.in_([a for a, _ in ranked])
                 )
-            ).tuples()
-            ids: dict[int, str | None] = dict(rows.all())
+            ).all()
+            ids = {row[0]: row[1] for row in rows}
         return [(ids.get(a) or str(a), score) for a, score in ranked]
 
     def ranker(self, session: Session) -> Ranker:

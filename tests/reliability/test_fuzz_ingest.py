@@ -33,7 +33,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NewsService]:
 def _assert_consistent(service: NewsService) -> None:
     settings = service.settings.ingest
     with service.sessions() as session:
-        bodies = dict(session.execute(select(Article.id, Article.body)).tuples().all())
+        bodies = {row[0]: row[1] for row in session.execute(select(Article.id, Article.body)).all()}
         passages: dict[int, int] = {}
         for article_id in session.scalars(select(Passage.article_id)):
             passages[article_id] = passages.get(article_id, 0) + 1
