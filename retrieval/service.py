@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from retrieval import answering, catalog, indexing, search
@@ -24,6 +24,7 @@ from retrieval.errors import (
     IndexSnapshotError,
     InputError,
     NewsbotError,
+    QueryError,
     StorageUnavailable,
 )
 from retrieval.extract import ExtractedArticle, ExtractOptions, extract_bytes, extract_path
@@ -152,6 +153,12 @@ class NewsService:
         try:
             with self.sessions.begin() as session:
                 yield session
+        except DataError as exc:
+            # Values the database refuses (a NUL byte in text on PostgreSQL, say) come from
+            # the request, not from an outage: the user gets a reason, not a traceback.
+            raise QueryError(
+                "the request contains characters or values the database cannot store"
+            ) from exc
         except OperationalError as exc:
             raise StorageUnavailable(
                 "the database is unavailable right now; try again in a moment"

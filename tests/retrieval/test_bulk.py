@@ -7,6 +7,7 @@ same batch), a near-duplicate that joins a story, bad records, HTML and text pag
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -146,9 +147,9 @@ def test_index_after_bulk_equals_a_rebuild(
     """Passages indexed with the workers' tokens score as the database's text does."""
     _single, bulk = services
     list(ingest_many(bulk, _inputs(tmp_path), Scope(), batch_size=5, workers=0))
-    rebuilt = NewsService.open(
-        make_settings(tmp_path / "bulk", index={"snapshot_path": str(tmp_path / "none")})
-    )
+    # Same database (on PostgreSQL, the same schema), no snapshot: a full rebuild.
+    no_snapshot = dataclasses.replace(bulk.settings.index, snapshot_path=str(tmp_path / "none"))
+    rebuilt = NewsService.open(dataclasses.replace(bulk.settings, index=no_snapshot))
     try:
         assert rebuilt.index.position == bulk.index.position
         assert _contents(rebuilt)["hits"] == _contents(bulk)["hits"]
