@@ -1,29 +1,31 @@
 """Load bench (hand-run, not CI): many concurrent ``/ask`` interactions against the bot.
 
 The real ``NewsBot`` and ``NewsService`` run against the fake Discord of the e2e tests
-over a corpus of about 100k passages built from the shared news corpora (articles are
-cycled, with a replica marker, until the passage target is met; the database is kept in
-``bench/out/bot_load`` and reused). All questions are dispatched at once as
-INTERACTION_CREATE events from distinct users; the bench prints the time from dispatch
-to the initial acknowledgement and to the bot's answer (p50/p95/max) and the errors.
+over a corpus of at least ``--passages`` passages, built (and reused) by
+``bench/bench_ask.py``'s bulk ingest of the shared news corpora (cycled with light
+variation beyond the ~30k real passages; see ``bench/news_corpus.py``). The database is
+kept per size under ``bench/out/bot_load/<passages>``; ``--workdir`` may also point at
+a ``bench_ask.py --workdir`` directory. All questions (article titles) are dispatched at
+once as INTERACTION_CREATE events from distinct users; the bench prints the time from
+dispatch to the initial acknowledgement and to the bot's answer (p50/p95/max), the
+errors, and the CPU time of the event loop thread (the bot's and the fake's work: the
+fake shares the bot's process, event loop and GIL) and of the other (engine) threads;
+``--diagnose`` adds how late the loop ran and how long it waited to get the GIL back.
 
-    .venv/bin/python bench/bot_load.py [--passages 100000] [--concurrency 200]
+    .venv/bin/python bench/bot_load.py [--passages 30000] [--concurrency 200]
+    .venv/bin/python bench/bot_load.py --passages 100000
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import gzip
-import itertools
-import json
+import contextlib
 import random
 import statistics
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,96 +33,70 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.bench_ask import build, settings_for  # noqa: E402
+from bench.news_corpus import load_articles  # noqa: E402
 from bot.app import NewsBot  # noqa: E402
-from retrieval.config import Settings, settings_from_mapping  # noqa: E402
-from retrieval.extract.model import ExtractedArticle  # noqa: E402
-from retrieval.results import Scope  # noqa: E402
 from retrieval.service import NewsService  # noqa: E402
 from tests.fakediscord import FakeDiscord, InteractionState, running  # noqa: E402
 
-DATA_DIR = ROOT / ".." / "shared" / "data"
-CORPORA = ("bbc_news_2225.jsonl.gz", "reuters21578.jsonl.gz")
 DEFAULT_WORKDIR = ROOT / "bench" / "out" / "bot_load"
-DEFAULT_PASSAGES = 100_000
+DEFAULT_PASSAGES = 30_000
 DEFAULT_CONCURRENCY = 200
 # Seeds the choice of questions (article titles), as the engine benchmarks do.
 QUESTION_SEED = 20240601
 # Seconds one interaction may take before it counts as failed.
 REPLY_TIMEOUT = 180.0
-# Print ingest progress every this many articles.
-PROGRESS_EVERY = 2_000
 # Titles are questions; the slash command accepts up to this many characters.
 QUESTION_MAX = 500
-# Bench articles are visible to every guild.
-GLOBAL = Scope.global_only()
-
-
-def read_records() -> list[dict[str, Any]]:
-    """All articles of the shared corpora, in file order."""
-    records: list[dict[str, Any]] = []
-    for name in CORPORA:
-        path = DATA_DIR / name
-        if not path.is_file():
-            raise SystemExit(f"bot_load: {path} is missing (see shared/data/README.md)")
-        with gzip.open(path, "rt", encoding="utf-8") as handle:
-            records.extend(json.loads(line) for line in handle if line.strip())
-    return records
-
-
-def _published(record: dict[str, Any]) -> datetime | None:
-    """The record's date; the corpora give no zone, so UTC is assumed (the store needs one)."""
-    raw = record.get("date")
-    if not raw:
-        return None
-    try:
-        value = datetime.fromisoformat(str(raw))
-    except ValueError:
-        return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def replicas(records: list[dict[str, Any]]) -> Iterator[ExtractedArticle]:
-    """The corpus, then copies of it; copy k > 0 carries a marker so it is not a duplicate."""
-    for copy in itertools.count():
-        for record in records:
-            marker = f"Replica {copy} of {record['id']}.\n\n" if copy else ""
-            yield ExtractedArticle(
-                title=str(record["title"]),
-                body=marker + str(record["text"]),
-                published=_published(record),
-                source=str(record.get("source") or "") or None,
-                external_id=f"{record['id']}#{copy}",
-            )
-
-
-def build_corpus(service: NewsService, records: list[dict[str, Any]], target: int) -> int:
-    """Ingest replicas until the index holds ``target`` passages; returns the count."""
-    passages = len(service.index)
-    started = time.perf_counter()
-    for done, article in enumerate(replicas(records), start=1):
-        if passages >= target:
-            break
-        outcome = service.ingest_article(article, name=article.external_id or "", scope=GLOBAL)
-        passages += outcome.passages
-        if done % PROGRESS_EVERY == 0:
-            rate = done / (time.perf_counter() - started)
-            print(f"  {done} articles, {passages} passages ({rate:.0f} articles/s)")
-    service.save_snapshot()
-    return passages
-
-
-def bench_settings(workdir: Path) -> Settings:
-    return settings_from_mapping(
-        {
-            "database": {"url": f"sqlite:///{workdir / 'bench.db'}"},
-            "index": {"snapshot_path": str(workdir / "bench.index")},
-        }
-    )
+# The loop-lag probe asks to wake after this many seconds and records how late it woke.
+LAG_PROBE_SECONDS = 0.01
 
 
 def pick_questions(records: list[dict[str, Any]], count: int) -> list[str]:
     titles = [str(r["title"])[:QUESTION_MAX] for r in records if str(r.get("title") or "").strip()]
     return random.Random(QUESTION_SEED).sample(titles, count)
+
+
+class PollTimer:
+    """Times the loop's non-blocking polls (timeout 0, when callbacks are ready to run).
+
+    Such a poll does no waiting, but it releases the GIL, and getting it back waits for
+    whichever engine thread holds it (up to the interpreter's switch interval per try):
+    their total is the time the loop lost to engine threads at each turn.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.waits: list[float] = []
+        self._selector: Any = getattr(loop, "_selector", None)
+        self._select: Any = None
+
+    def __enter__(self) -> PollTimer:
+        if self._selector is not None:
+            self._select = self._selector.select
+            self._selector.select = self._timed
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._selector is not None:
+            self._selector.select = self._select
+
+    def _timed(self, timeout: float | None = None) -> Any:
+        if timeout is None or timeout > 0:
+            return self._select(timeout)
+        started = time.perf_counter()
+        try:
+            return self._select(timeout)
+        finally:
+            self.waits.append(time.perf_counter() - started)
+
+
+async def probe_lag(lags: list[float], stop: asyncio.Event) -> None:
+    """How late the loop runs a callback due now: what every event and request waits."""
+    loop = asyncio.get_running_loop()
+    while not stop.is_set():
+        due = loop.time() + LAG_PROBE_SECONDS
+        await asyncio.sleep(LAG_PROBE_SECONDS)
+        lags.append(loop.time() - due)
 
 
 @dataclass
@@ -130,6 +106,10 @@ class LoadResult:
     answered: int = 0
     unanswered: int = 0
     failures: list[str] = field(default_factory=list)
+    loop_lags: list[float] = field(default_factory=list)
+    loop_cpu: float = 0.0
+    dispatch_spread: float = 0.0
+    poll_waits: list[float] = field(default_factory=list)
 
 
 async def measure(fake: FakeDiscord, state: InteractionState, result: LoadResult) -> None:
@@ -151,20 +131,33 @@ async def measure(fake: FakeDiscord, state: InteractionState, result: LoadResult
         result.unanswered += 1
 
 
-async def run_load(service: NewsService, questions: list[str]) -> LoadResult:
+async def run_load(
+    service: NewsService, questions: list[str], *, diagnose: bool = False
+) -> LoadResult:
     fake = FakeDiscord()
     await fake.start()
     result = LoadResult()
+    stop = asyncio.Event()
     try:
         bot = NewsBot(service.settings, service, refresh_interval=None)
         async with running(fake, bot):
             await bot.tree.sync()
             users = [fake.world.add_user(f"reader{n}").username for n in range(len(questions))]
-            states = [
-                await fake.slash("ask", {"question": q}, user=u)
-                for q, u in zip(questions, users, strict=True)
-            ]
-            await asyncio.gather(*(measure(fake, s, result) for s in states))
+            lag = asyncio.create_task(probe_lag(result.loop_lags, stop)) if diagnose else None
+            polls = PollTimer(asyncio.get_running_loop())
+            cpu = time.thread_time()
+            with polls if diagnose else contextlib.nullcontext():
+                states = [
+                    await fake.slash("ask", {"question": q}, user=u)
+                    for q, u in zip(questions, users, strict=True)
+                ]
+                await asyncio.gather(*(measure(fake, s, result) for s in states))
+            result.loop_cpu = time.thread_time() - cpu
+            result.dispatch_spread = states[-1].dispatched_at - states[0].dispatched_at
+            stop.set()
+            if lag is not None:
+                await lag
+            result.poll_waits = polls.waits
         refused = [str(r) for r in fake.errors()]
         result.failures.extend(f"refused: {r}" for r in refused)
     finally:
@@ -183,11 +176,26 @@ def _percentiles(values: list[float]) -> str:
     )
 
 
-def report(result: LoadResult, total: int, elapsed: float) -> None:
-    print(f"interactions: {total} dispatched at once, finished in {elapsed:.1f} s")
+def report(result: LoadResult, total: int, elapsed: float, cpu: float) -> None:
+    print(
+        f"interactions: {total} dispatched at once, finished in {elapsed:.1f} s "
+        f"(process CPU {cpu:.1f} s)"
+    )
     print(f"acknowledgement (dispatch -> callback): {_percentiles(result.acks)}")
     print(f"answer (dispatch -> REST reply):       {_percentiles(result.replies)}")
     print(f"answered with citations: {result.answered}, without: {result.unanswered}")
+    print(
+        f"event loop thread (bot and fake Discord) CPU {result.loop_cpu:.1f} s, other threads "
+        f"(engine) {cpu - result.loop_cpu:.1f} s; the fake dispatched all interactions "
+        f"within {result.dispatch_spread * 1000:.0f} ms"
+    )
+    if result.loop_lags:
+        print(f"event loop lateness: {_percentiles(result.loop_lags)}")
+        waits = result.poll_waits
+        print(
+            f"non-blocking polls: {len(waits)}, {sum(waits):.2f} s in all "
+            f"(getting the GIL back after a poll): {_percentiles(waits)}"
+        )
     print(f"errors: {len(result.failures)}")
     for failure in result.failures[:10]:
         print(f"  {failure}")
@@ -197,24 +205,34 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--passages", type=int, default=DEFAULT_PASSAGES)
     parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
-    parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+    parser.add_argument(
+        "--workdir", type=Path, help="database directory (default: bench/out/bot_load/<passages>)"
+    )
+    parser.add_argument(
+        "--diagnose",
+        action="store_true",
+        help="also measure how late the loop runs and how long it waits for the GIL",
+    )
     args = parser.parse_args(argv)
+    workdir: Path = args.workdir or DEFAULT_WORKDIR / str(args.passages)
     # Progress lines should appear as they happen, also when the output goes to a file.
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-    args.workdir.mkdir(parents=True, exist_ok=True)
-    records = read_records()
+    workdir.mkdir(parents=True, exist_ok=True)
+    records = load_articles()
     started = time.perf_counter()
-    service = NewsService.open(bench_settings(args.workdir))
+    build(workdir, args.passages, records)
+    print(f"corpus ready in {time.perf_counter() - started:.1f} s")
+    started = time.perf_counter()
+    service = NewsService.open(settings_for(workdir))
     try:
-        print(f"opened the corpus in {time.perf_counter() - started:.1f} s")
-        if len(service.index) < args.passages:
-            print(f"building the corpus up to {args.passages} passages...")
-            build_corpus(service, records, args.passages)
-        print(f"index: {len(service.index)} passages")
+        print(
+            f"opened the corpus in {time.perf_counter() - started:.1f} s; "
+            f"index: {len(service.index)} passages"
+        )
         questions = pick_questions(records, args.concurrency)
-        started = time.perf_counter()
-        result = asyncio.run(run_load(service, questions))
-        report(result, len(questions), time.perf_counter() - started)
+        started, cpu = time.perf_counter(), time.process_time()
+        result = asyncio.run(run_load(service, questions, diagnose=args.diagnose))
+        report(result, len(questions), time.perf_counter() - started, time.process_time() - cpu)
     finally:
         service.close()
     return 1 if result.failures else 0

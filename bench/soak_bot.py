@@ -63,14 +63,21 @@ def format_report(report: SoakReport, config: SoakConfig) -> str:
     )
     lines += [f"  {message}" for message in report.first_errors + report.asyncio_errors[:5]]
     lines.append(f"refused by the fake (not injected): {dict(report.refused) or 0}")
-    lines.append("warnings (most frequent):")
-    lines += [f"  {n:6d}  {shape}" for shape, n in report.warnings.most_common(6)]
+    lines.append("warnings (most frequent, with the latest of each):")
+    for shape, n in report.warnings.most_common(6):
+        lines.append(f"  {n:6d}  {report.warning_examples.get(shape, shape)}")
+    lag = report.loop_lag
+    lines.append(
+        f"event loop: worst lag {lag.worst:.2f} s, {lag.stalls} stalls over {lag.stall} s "
+        f"in {lag.ticks} ticks"
+    )
     rss = report.rss
     if rss:
         mib = [b / 2**20 for _, b in rss]
         lines.append(
             f"RSS: {mib[0]:.0f} MiB at start, {max(mib):.0f} max, {mib[-1]:.0f} at end; "
-            f"slope after {config.warm_up:.0f} s warm-up: {report.rss_slope:+.2f} MiB/min "
+            f"slope after {config.warm_up:.0f} s warm-up: {report.rss_slope:+.2f} MiB/min, "
+            f"over the second half: {report.rss_slope_second_half:+.2f} MiB/min "
             f"({len(rss)} samples)"
         )
         lines.append("  " + " ".join(f"{m:.0f}" for m in mib))
@@ -96,6 +103,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--day-seconds", type=float, default=60.0, help="one simulated day")
     parser.add_argument("--disconnect-every", type=float, default=45.0)
+    parser.add_argument("--view-seconds", type=float, default=60.0, help="answer buttons live")
     parser.add_argument("--rate-limit", type=float, default=0.03, help="429 chance per call")
     parser.add_argument("--server-error", type=float, default=0.03, help="5xx chance per call")
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
@@ -106,6 +114,7 @@ def main() -> int:
         seed=args.seed,
         day_seconds=args.day_seconds,
         disconnect_every=args.disconnect_every,
+        view_seconds=args.view_seconds,
         faults=FaultPlan(rate_limit=args.rate_limit, server_error=args.server_error),
     )
     start = time.monotonic()

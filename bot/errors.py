@@ -27,6 +27,7 @@ from retrieval.errors import NewsbotError, StorageUnavailable
 log = logging.getLogger(__name__)
 
 STORAGE_DOWN = "The database is unavailable, try again in a moment."
+DISCORD_DOWN = "Discord is having trouble right now, try again in a moment."
 NOT_IN_DMS = "This command only works in a server."
 NOT_ALLOWED = "You can't use this command here."
 # Bytes of randomness in an error id (8 hex digits): unique enough to grep a day of logs.
@@ -79,6 +80,10 @@ def _expected(error: BaseException) -> str | None:
         return f"Slow down: try again in {max(1, math.ceil(error.retry_after))} s."
     if isinstance(error, StorageUnavailable):
         return STORAGE_DOWN
+    if isinstance(error, discord.DiscordServerError):
+        # Discord answered 5xx to every one of discord.py's retries: an outage on its
+        # side, not a bug on ours (logged as a warning by ``explain``).
+        return DISCORD_DOWN
     if isinstance(error, NewsbotError):
         return _sentence(error.reason)
     if isinstance(error, commands.MissingRequiredArgument):
@@ -105,7 +110,8 @@ def explain(error: BaseException) -> ErrorReply:
         return ErrorReply(None)
     text = _expected(error)
     if text is not None:
-        log.info("user-facing error %s: %s", type(error).__name__, error)
+        level = logging.WARNING if text is DISCORD_DOWN else logging.INFO
+        log.log(level, "user-facing error %s: %s", type(error).__name__, error)
         return ErrorReply(text)
     error_id = new_error_id()
     log.error(
@@ -128,6 +134,8 @@ async def report_error(target: ErrorTarget, error: BaseException) -> ErrorReply:
         return reply
     try:
         await deliver(target, reply.text)
+    except discord.DiscordServerError as exc:
+        log.warning("could not deliver an error reply, Discord is failing: %s", exc)
     except discord.HTTPException:
         log.exception("could not deliver an error reply (error id %s)", reply.error_id)
     return reply

@@ -8,7 +8,9 @@ a few indexed rows however many articles there are.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import operator
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -61,10 +63,14 @@ LSH_BANDS = 16
 LSH_ROWS = MINHASH_PERMUTATIONS // LSH_BANDS
 # Words per shingle: long enough that shared boilerplate phrases do not make a match.
 SHINGLE_WORDS = 5
+_MERSENNE_BITS = np.uint64(61)
 _MERSENNE = np.uint64((1 << 61) - 1)
 _rng = np.random.default_rng(0x6E657773)  # fixed: signatures must be stable across processes
 _A = _rng.integers(1, (1 << 61) - 1, MINHASH_PERMUTATIONS, dtype=np.uint64)
 _B = _rng.integers(0, (1 << 61) - 1, MINHASH_PERMUTATIONS, dtype=np.uint64)
+_A_LO, _A_HI = _A & np.uint64(0xFFFFFFFF), _A >> np.uint64(32)
+_BLAKE2B_64 = functools.partial(hashlib.blake2b, digest_size=8)
+_DIGEST = operator.methodcaller("digest")
 _WORD = regex.compile(r"[\p{L}\p{N}]+")
 _EMPTY_SIGNATURE = np.full(MINHASH_PERMUTATIONS, np.iinfo(np.uint32).max, dtype=np.uint32)
 
@@ -96,34 +102,71 @@ def canonical_url(url: str | None) -> str | None:
 
 
 def _words(text: str) -> list[str]:
-    return [w.casefold() for w in _WORD.findall(text)]
+    return list(map(str.casefold, _WORD.findall(text)))
 
 
 def content_hash(body: str) -> str:
     """A hash of the body's words only: whitespace, punctuation and case do not matter."""
-    return hashlib.sha256(" ".join(_words(body)).encode()).hexdigest()
-
-
-def _shingle_hashes(words: list[str]) -> np.ndarray:
-    width = min(SHINGLE_WORDS, len(words))
-    shingles = {" ".join(words[i : i + width]) for i in range(len(words) - width + 1)}
-    digests = [hashlib.blake2b(s.encode(), digest_size=8).digest() for s in shingles]
-    return np.frombuffer(b"".join(digests), dtype=np.uint64) % _MERSENNE
+    return _content_hash(_words(body))
 
 
 def minhash(body: str) -> bytes:
     """A MinHash signature of the body's word shingles (64 x uint32, little-endian)."""
+    return _minhash(_words(body))
+
+
+def fingerprints(body: str) -> tuple[str, bytes]:
+    """``(content_hash(body), minhash(body))``, finding the body's words once."""
     words = _words(body)
+    return _content_hash(words), _minhash(words)
+
+
+def _content_hash(words: list[str]) -> str:
+    return hashlib.sha256(" ".join(words).encode()).hexdigest()
+
+
+def _shingles(words: list[str]) -> set[str]:
+    """The distinct runs of SHINGLE_WORDS words (the whole text when it is shorter)."""
+    if len(words) <= SHINGLE_WORDS:
+        return {" ".join(words)}
+    # zip of shifted lists (shorter and shorter, so not strict): the windows are built
+    # in C rather than by slicing in a loop.
+    shifted = (words[i:] for i in range(SHINGLE_WORDS))
+    return set(map(" ".join, zip(*shifted, strict=False)))
+
+
+def _shingle_hashes(words: list[str]) -> np.ndarray:
+    # Each shingle is hashed by C calls only (no Python frame per shingle).
+    hashers = map(_BLAKE2B_64, map(str.encode, _shingles(words)))
+    digests = b"".join(map(_DIGEST, hashers))
+    return _mod_mersenne(np.frombuffer(digests, dtype=np.uint64).copy())
+
+
+def _mod_mersenne(x: np.ndarray) -> np.ndarray:
+    """``x % (2^61 - 1)`` for uint64 ``x``, in place, without a division.
+
+    Since 2^61 = 1 (mod p), x = (x >> 61) + (x & p) (mod p), and that sum is below
+    2p, so one subtraction, done where it does not wrap (``minimum``), finishes it.
+    """
+    high = x >> _MERSENNE_BITS
+    np.bitwise_and(x, _MERSENNE, out=x)
+    x += high
+    reduced: np.ndarray = np.minimum(x, x - _MERSENNE, out=x)
+    return reduced
+
+
+def _minhash(words: list[str]) -> bytes:
     if not words:
         return _EMPTY_SIGNATURE.tobytes()
     hashes = _shingle_hashes(words)
-    # (a * x + b) mod p for every permutation; the products are kept below 2^64 by
-    # reducing x first and using 32-bit halves of a.
+    # (a * x + b) mod p for every permutation, with uint64 products (which wrap) of
+    # x and the 32-bit halves of a: the values signatures have always been made of.
     x = hashes[:, None]
-    a_lo, a_hi = _A & np.uint64(0xFFFFFFFF), _A >> np.uint64(32)
-    lo = (a_lo * x) % _MERSENNE
-    hi = ((a_hi * x) % _MERSENNE * np.uint64(1 << 32)) % _MERSENNE
-    values = (lo + hi + _B) % _MERSENNE
+    lo = _mod_mersenne(_A_LO * x)
+    hi = _mod_mersenne(_mod_mersenne(_A_HI * x) * np.uint64(1 << 32))
+    lo += hi
+    lo += _B
+    values = _mod_mersenne(lo)
     signature = (values.min(axis=0) & np.uint64(0xFFFFFFFF)).astype("<u4")
     return bytes(signature.tobytes())
 

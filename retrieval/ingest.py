@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from retrieval.config import IngestSettings
-from retrieval.dedupe import band_buckets, canonical_url, content_hash, minhash, similarity
+from retrieval.dedupe import band_buckets, canonical_url, fingerprints, similarity
 from retrieval.errors import NoArticleFound
 from retrieval.extract import ExtractedArticle
 from retrieval.normalize import normalize_block
@@ -97,13 +97,14 @@ def prepare(article: ExtractedArticle, settings: IngestSettings) -> PreparedArti
     if not passages:
         raise NoArticleFound("no sentences found in the article text")
     canonical = canonical_url(article.url)
+    content_hash, minhash = fingerprints(body)
     return PreparedArticle(
         article=_within_columns(article),
         title=title,
         body=body,
         canonical_url=canonical if _fits(canonical, Article.canonical_url) else None,
-        content_hash=content_hash(body),
-        minhash=minhash(body),
+        content_hash=content_hash,
+        minhash=minhash,
         passages=tuple(passages),
     )
 

@@ -18,15 +18,24 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\x00"),
 # undecodable character.
 _SURROGATES = dict.fromkeys(range(0xD800, 0xE000), "\ufffd")
 _TRANSLATION = _INVISIBLE | _SURROGATES
-# Horizontal whitespace of any kind (NFKC already maps most of it to U+0020).
-_HSPACE = re.compile(r"[^\S\n]+")
+# Any character ``_TRANSLATION`` maps: ``str.translate`` looks every character up in
+# the table, which costs far more than this scan, and most text holds none of them.
+_TRANSLATED = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\x00\ud800-\udfff]")
+# Runs of horizontal whitespace of any kind (NFKC already maps most of it to U+0020)
+# become one space. Only runs that change are matched: two or more characters, or one
+# that is not a plain space; a lone space (most of them) is no match, so ``sub`` does
+# not rebuild the text around every space.
+_HSPACE = re.compile(r"[^\S\n]{2,}|[^\S\n ]")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
 def normalize_text(text: str) -> str:
     """NFKC, invisible characters removed, runs of spaces folded, line ends kept."""
-    text = unicodedata.normalize("NFKC", text).translate(_TRANSLATION)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = unicodedata.normalize("NFKC", text)
+    if _TRANSLATED.search(text):
+        text = text.translate(_TRANSLATION)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _HSPACE.sub(" ", text)
 
 

@@ -86,6 +86,11 @@ _WRAP_BREAK_SHARE = 0.3
 # early on purpose (a heading, the end of a paragraph), so the break ends a sentence.
 _WRAP_FILL = 0.6
 
+# Byte sets for ``_case_counts``: every byte but the ASCII capitals (small letters).
+_NOT_ASCII_UPPER = bytes(b for b in range(256) if not chr(b).isascii() or not chr(b).isupper())
+_NOT_ASCII_LOWER = bytes(b for b in range(256) if not chr(b).isascii() or not chr(b).islower())
+_NON_ASCII = regex.compile(r"[^\x00-\x7f]")
+
 _STANDALONE_END = regex.compile(r"(?<!\S)[.!?](?=\s|$)")
 _ATTACHED_END = regex.compile(r"\w[.!?](?=\s|$)")
 
@@ -97,8 +102,14 @@ _CJK = r"\p{Han}\p{Hiragana}\p{Katakana}"
 # East Asian full stops end a sentence with no space after them.
 _CJK_END = regex.compile(rf"[\u3002\uff61\uff0e\uff01\uff1f]+[{_CLOSERS}]*|(?<=[{_CJK}])[.!?]+")
 # Western end punctuation (also the Devanagari danda and the Arabic question mark),
-# with any closing quotes/brackets, followed by whitespace or the end of the text.
-_WESTERN_END = regex.compile(rf"(?P<term>[.!?\u2026\u0964\u0965\u061f]+)[{_CLOSERS}]*(?=\s|$)")
+# with any closing quotes/brackets, followed by whitespace or the end of the text. Tried
+# only where a run of stops starts, and without backtracking into it (a shorter run is
+# followed by another stop, never by space): retried inside a long run of stops glued to
+# a word, the plain pattern cost time quadratic in the run's length.
+_WESTERN_END = regex.compile(
+    rf"(?<![.!?\u2026\u0964\u0965\u061f])(?P<term>[.!?\u2026\u0964\u0965\u061f]++)"
+    rf"[{_CLOSERS}]*+(?=\s|$)"
+)
 # Tokenised text: a standalone end token plus the closing tokens after it.
 _TOKEN_END = regex.compile(
     r"(?<!\S)[.!?]+(?:\s+(?:''|'|\"|\)|\]|-rrb-|-rsb-|\u201d|\u2019))*(?=\s|$)"
@@ -157,14 +168,29 @@ def _spans_between(text: str, cuts: list[int]) -> list[Span]:
 
 
 def _detect_style(text: str) -> _Style:
-    upper = sum(1 for ch in text if ch.isupper())
-    lower = sum(1 for ch in text if ch.islower())
+    upper, lower = _case_counts(text)
     caseless = upper <= (upper + lower) * _CASELESS_UPPER_SHARE
     standalone = len(_STANDALONE_END.findall(text))
     attached = len(_ATTACHED_END.findall(text))
     tokenised = standalone > 0 and standalone >= attached * _TOKENISED_RATIO
     wrap_width = None if caseless else _wrap_width(text)
     return _Style(caseless=caseless, tokenised=tokenised, wrap_width=wrap_width)
+
+
+def _case_counts(text: str) -> tuple[int, int]:
+    """Characters of ``text`` for which ``str.isupper`` and ``str.islower`` hold.
+
+    The ASCII part is counted by deleting every other byte (in C); only the non-ASCII
+    characters, few in most text, are tested one by one.
+    """
+    ascii_part = text.encode("ascii", "ignore")
+    upper = len(ascii_part.translate(None, _NOT_ASCII_UPPER))
+    lower = len(ascii_part.translate(None, _NOT_ASCII_LOWER))
+    if len(ascii_part) < len(text):
+        others = _NON_ASCII.findall(text)
+        upper += sum(map(str.isupper, others))
+        lower += sum(map(str.islower, others))
+    return upper, lower
 
 
 def _wrap_width(text: str) -> int | None:

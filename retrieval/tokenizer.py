@@ -32,6 +32,7 @@ _INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 # Apostrophe look-alikes folded to U+0027 ("Korea’s", "Korea`s", "Koreaʼs").
 _APOSTROPHES = "\u2019\u2018\u02bc\u0060\u00b4"
 _FOLD = {**dict.fromkeys(map(ord, _INVISIBLE), None), **dict.fromkeys(map(ord, _APOSTROPHES), "'")}
+_FOLD_PAIRS = tuple((chr(code), value or "") for code, value in _FOLD.items())
 
 _W = rf"[[\p{{L}}\p{{N}}\p{{M}}]--[{_CJK}]]"
 # Group 1: a CJK run; group 2: a word, possibly joined by ' . , to further word characters.
@@ -54,7 +55,13 @@ _CHUNKS_PER_WORKER = 4
 
 
 def _normalize(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).translate(_FOLD).casefold()
+    text = unicodedata.normalize("NFKC", text)
+    # What ``text.translate(_FOLD)`` does, by a fast scan per character folded (no output
+    # of one is folded again): ``translate`` looks up every character of the text.
+    for old, new in _FOLD_PAIRS:
+        if old in text:
+            text = text.replace(old, new)
+    return text.casefold()
 
 
 def _bigrams(run: str) -> list[str]:

@@ -66,6 +66,7 @@ class AskCog(commands.Cog, name="Ask"):
         question: app_commands.Range[str, 1, QUESTION_MAX],
     ) -> None:
         await interaction.response.defer(thinking=True)
+        self.bot.acks.acknowledged(interaction)  # held engine calls may start now
         turn = Turn("ask", question, scope_of(interaction.guild_id), interaction.user.id)
         await answer_turn(self.bot, turn, interaction_sender(interaction))
 

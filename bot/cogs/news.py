@@ -58,6 +58,8 @@ class NewsCog(commands.Cog, name="News"):
     ) -> None:
         # Acknowledge a slash invocation now: Discord allows 3 s, ranking may take longer.
         await ctx.defer()
+        if ctx.interaction is not None:
+            self.bot.acks.acknowledged(ctx.interaction)  # held engine calls may start now
         filters = SearchFilters(since=parse_since(since), source=source or None)
         scope = scope_of(ctx.guild.id if ctx.guild else None)
         turn = Turn("news", query, scope, ctx.author.id, filters, limit)

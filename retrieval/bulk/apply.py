@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from retrieval import indexing, search
 from retrieval.bulk.prepare import Ready
 from retrieval.bulk.store import Decision, store_batch, stored_published
-from retrieval.errors import StorageUnavailable
+from retrieval.errors import QueryError, StorageUnavailable
 from retrieval.index import PassageMeta
 from retrieval.ingest import IngestOutcome, store
 from retrieval.results import Scope
@@ -47,6 +47,8 @@ def index_batch(
             )
     except StorageUnavailable:
         raise
+    except QueryError:  # a value of some article the database refuses (unit_of_work)
+        return None
     except DBAPIError as exc:
         if exc.connection_invalidated:
             raise
@@ -71,11 +73,11 @@ def store_alone(service: NewsService, item: Ready, scope: Scope) -> IngestOutcom
                     existing = session.get(Article, stored.article_id)
                     title = existing.title if existing else prepared.title
                     return _outcome(item, Decision(False, stored.article_id, title))
-                seqs = list(
-                    session.scalars(
-                        select(IndexLogEntry.seq).where(
-                            IndexLogEntry.article_id == stored.article_id
-                        )
+                # The entry just written is the article's last (an id freed by a
+                # deletion can come back on SQLite, with its old entries).
+                seq = session.scalar(
+                    select(func.max(IndexLogEntry.seq)).where(
+                        IndexLogEntry.article_id == stored.article_id
                     )
                 )
                 article = session.get_one(Article, stored.article_id)
@@ -90,14 +92,16 @@ def store_alone(service: NewsService, item: Ready, scope: Scope) -> IngestOutcom
             break
         except StorageUnavailable:
             raise
+        except QueryError as exc:
+            return _failed(item, exc.reason)
         except IntegrityError as exc:
             if attempt == STORE_ATTEMPTS:
-                return _failed(item, exc)
+                return _failed(item, f"the database refused the article: {exc.orig}")
         except DBAPIError as exc:
             if exc.connection_invalidated:
                 raise
-            return _failed(item, exc)
-    _index(service, [(item, decision)], scope_id, seqs)
+            return _failed(item, f"the database refused the article: {exc.orig}")
+    _index(service, [(item, decision)], scope_id, [seq] if seq is not None else [])
     return _outcome(item, decision)
 
 
@@ -158,10 +162,5 @@ def _outcome(item: Ready, decision: Decision) -> IngestOutcome:
     )
 
 
-def _failed(item: Ready, exc: DBAPIError) -> IngestOutcome:
-    return IngestOutcome(
-        item.label,
-        "failed",
-        title=item.prepared.title,
-        reason=f"the database refused the article: {exc.orig}",
-    )
+def _failed(item: Ready, reason: str) -> IngestOutcome:
+    return IngestOutcome(item.label, "failed", title=item.prepared.title, reason=reason)

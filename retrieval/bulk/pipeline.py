@@ -34,6 +34,7 @@ from retrieval.bulk.prepare import (
     Split,
     init_worker,
     prepare_chunk,
+    prepare_group,
     prepare_input,
 )
 from retrieval.extract import ExtractedArticle, ExtractOptions
@@ -48,9 +49,14 @@ if TYPE_CHECKING:
 # small while a long ingest runs at full batch size.
 BATCH_SIZE = 500
 BATCH_START = 32
-# Inputs in flight per worker: enough to keep workers busy while the main process
+# Tasks in flight per worker: enough to keep workers busy while the main process
 # stores, few enough that outcomes are not held back long.
 INPUTS_PER_WORKER = 4
+# Small files go to a worker in groups of up to GROUP_INPUTS files and GROUP_BYTES
+# bytes: one task per file (a clean article takes about a millisecond to prepare)
+# costs the main process, which also stores, more in task handling than it saves.
+GROUP_INPUTS = 16
+GROUP_BYTES = 256_000
 # Below this many inputs and bytes a pool costs more to start than it saves.
 PARALLEL_MIN_INPUTS = 8
 PARALLEL_MIN_BYTES = 1_000_000
@@ -187,32 +193,48 @@ class _Preparer:
                 yield _DONE
             return
         window: deque[Future[Any]] = deque()
-        for source in sources:
-            window.append(self._pool.submit(prepare_input, _unit(source)))
+        for group in _groups(sources):
+            window.append(self._pool.submit(prepare_group, [_unit(s) for s in group]))
             if len(window) >= self._workers * INPUTS_PER_WORKER:
                 yield from self._drain(window.popleft())
         while window:
             yield from self._drain(window.popleft())
 
     def _drain(self, future: Future[Any]) -> Iterator[Item | _InputDone]:
-        result: list[Item] | Split = future.result()
-        if isinstance(result, Split) and self._pool is not None:
-            entries = result.entries
-            chunks = [
-                self._pool.submit(prepare_chunk, entries[i : i + SPLIT_CHUNK])
-                for i in range(0, len(entries), SPLIT_CHUNK)
-            ]
-            for chunk in chunks:
-                yield from chunk.result()
-        elif isinstance(result, list):
-            yield from result
-        yield _DONE
+        results: list[list[Item] | Split] = future.result()
+        for result in results:
+            if isinstance(result, Split) and self._pool is not None:
+                entries = result.entries
+                chunks = [
+                    self._pool.submit(prepare_chunk, entries[i : i + SPLIT_CHUNK])
+                    for i in range(0, len(entries), SPLIT_CHUNK)
+                ]
+                for chunk in chunks:
+                    yield from chunk.result()
+            elif isinstance(result, list):
+                yield from result
+            yield _DONE
 
     def _local(self, source: Source) -> list[Item]:
         result = prepare_input(_unit(source), self._context)
         if isinstance(result, Split):
             return prepare_chunk(result.entries, self._context)
         return result
+
+
+def _groups(sources: Iterable[Source]) -> Iterator[list[Source]]:
+    """Consecutive sources in groups of small ones; a large file travels alone."""
+    group: list[Source] = []
+    size = 0
+    for source in sources:
+        weight = _size(source) if isinstance(source, Path) else 0
+        if group and (len(group) >= GROUP_INPUTS or size + weight > GROUP_BYTES):
+            yield group
+            group, size = [], 0
+        group.append(source)
+        size += weight
+    if group:
+        yield group
 
 
 def _unit(source: Source) -> Path | Labelled:

@@ -100,6 +100,14 @@ def prepare_input(source: Path | Labelled, context: Context | None = None) -> li
     return [prepare_one(e, context) if isinstance(e, Labelled) else e for e in entries]
 
 
+def prepare_group(
+    sources: Sequence[Path | Labelled], context: Context | None = None
+) -> list[list[Item] | Split]:
+    """``prepare_input`` of each of a group of small inputs, in order (one task for all)."""
+    context = _current(context)
+    return [prepare_input(source, context) for source in sources]
+
+
 def prepare_chunk(
     entries: Sequence[Labelled | IngestOutcome], context: Context | None = None
 ) -> list[Item]:

@@ -8,6 +8,7 @@ or short so that a sentence of real prose mentioning "newsletter" is not caught.
 
 from __future__ import annotations
 
+import functools
 import re
 
 _FLAGS = re.IGNORECASE
@@ -109,11 +110,60 @@ _SEPARATOR_RUN = re.compile(r"\s[/>»›|]\s")
 _MIN_CRUMB_SEPARATORS = 2
 
 
+class _Caseless:
+    """A case-insensitive pattern, searched in lower-cased text when that is the same.
+
+    ``re`` matches a case-insensitive alternation by folding each character against
+    each branch, several times slower than matching lower-case text against the
+    pattern compiled without IGNORECASE. The two agree when the text's only cased
+    characters are ASCII letters (see ``lowered``), so other text goes to the pattern
+    as written. Only whether it matches is reported: the lowered text's groups would
+    not be the text's.
+    """
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        source = pattern.pattern.replace("[A-Z]", "[a-z]")
+        if _UPPER_LITERAL.search(source):
+            raise ValueError(f"pattern has upper-case letters: {source[:60]}")
+        self._pattern = pattern
+        self._lower = re.compile(source, pattern.flags & ~re.IGNORECASE)
+
+    def found(self, text: str) -> bool:
+        low = lowered(text)
+        return bool(self._pattern.search(text) if low is None else self._lower.search(low))
+
+
+# A letter outside an escape ("\S" is one): a case-sensitive literal.
+_UPPER_LITERAL = re.compile(r"(?<!\\)[A-Z]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# Lowered lines kept: a line meets the phrase pattern once or twice in a row.
+_LOWERED_CACHE = 16
+
+
+@functools.lru_cache(maxsize=_LOWERED_CACHE)
+def lowered(text: str) -> str | None:
+    """``text.lower()`` when its only cased characters are ASCII letters, else None.
+
+    Every other character then has no case mapping at all, so case-insensitive
+    matching of ``text`` and case-sensitive matching of its lower-case form agree.
+    """
+    if not text.isascii():
+        others = set(_NON_ASCII.findall(text))
+        if any(c.lower() != c or c.upper() != c for c in others):
+            return None
+    return text.lower()
+
+
+# Only the long alternation of phrases gains: the other patterns open with an anchor
+# or a digit, which ``re`` already skips to quickly.
+_PHRASES_CASELESS = _Caseless(_PHRASES)
+
+
 def is_boilerplate(text: str) -> bool:
     """A line of page furniture: controls, prompts, notices, read times, breadcrumbs."""
     return bool(
         _WHOLE_LINE.match(text)
-        or _PHRASES.search(text)
+        or _PHRASES_CASELESS.found(text)
         or _READ_TIME.search(text)
         or is_breadcrumb(text)
         or _AUTHOR_BIO.match(text)

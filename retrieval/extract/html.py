@@ -6,6 +6,14 @@ when it returns less than half of what the plain-text cleaner finds in the page'
 visible text, the cleaner's body is used instead. Publication times come from the
 page's own metadata (``article:published_time``, JSON-LD, ``<time>``) because
 trafilatura reports only the day.
+
+The extraction is a cascade, each stage run only when the one before under-delivers:
+trafilatura once, in its fast mode (its own fallback extractors are skipped: the
+cleaner is our fallback); the cleaner only when trafilatura's body may be under half
+of the cleaner's (judged from the page's prose lines, which is cheap) or when
+trafilatura found no title, site or author for the cleaner to supply. The page is
+parsed once and that tree serves trafilatura, the metadata readers and the visible
+text.
 """
 
 from __future__ import annotations
@@ -19,15 +27,25 @@ from lxml import etree
 from trafilatura.settings import Document
 
 from retrieval.errors import EmptyInput, NoArticleFound
+from retrieval.extract.bylines import agency_and_city
 from retrieval.extract.dates import parse_datetime
 from retrieval.extract.html_text import visible_text
+from retrieval.extract.linewords import word_count
 from retrieval.extract.model import ExtractedArticle
-from retrieval.extract.plaintext import extract_text, fallback_title
-from retrieval.extract.plaintext_meta import body_dateline
+from retrieval.extract.plaintext import extract_lines, fallback_title
+from retrieval.extract.plaintext_lines import GOOD_MIN_WORDS, raw_lines
+from retrieval.extract.plaintext_meta import HEADER_WINDOW, body_dateline
 from retrieval.normalize import normalize_block, normalize_text, paragraphs
 
 # trafilatura's body is replaced when shorter than this share of the cleaner's.
 FALLBACK_RATIO = 0.5
+# The cleaner's body is the page's prose lines (GOOD_MIN_WORDS words or more) plus a
+# few short lines it keeps among them (subheadings, list items); the words of the prose
+# lines times this margin stand for the most it can return, so the cleaner runs only
+# when trafilatura's body falls short of FALLBACK_RATIO of that.
+SHORT_LINE_MARGIN = 1.25
+# Paragraphs read for a dateline opening: the first, or the second after a standfirst.
+DATELINE_PARAGRAPHS = 2
 _PUBLISHED_META = (
     "article:published_time", "og:published_time", "og:article:published_time",
     "datepublished", "pubdate", "publishdate", "publish-date", "date", "dc.date",
@@ -46,18 +64,29 @@ def extract_html(html: str, *, name: str, url: str | None = None) -> ExtractedAr
     if tree is None:
         raise NoArticleFound(f"{name}: the HTML holds no document", input_name=name)
     result = trafilatura.bare_extraction(
-        tree, url=url, with_metadata=True, include_comments=False, favor_precision=True
+        tree,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        favor_precision=True,
+        fast=True,
     )
     document = result if isinstance(result, Document) else Document()
     main = _paragraphs(document.text or "")
-    second = _second_opinion(tree, name, url)
+    title = _text(document.title)
+    source = _text(document.sitename)
+    byline = _authors(document.author)
+    lines = raw_lines(visible_text(tree))
+    second = None
+    if not (title and source and byline) or _may_fall_short(main, lines):
+        second = _second_opinion(lines, name, url)
     if second is not None and _word_count(main) < FALLBACK_RATIO * _word_count(
         paragraphs(second.body)
     ):
         main = _unique(paragraphs(second.body))
     if not main:
         raise NoArticleFound(f"{name}: no article text found in the page", input_name=name)
-    title = _text(document.title) or (second.title if second else None)
+    title = title or (second.title if second else None)
     main = _without_heading(main, title)
     if not main:
         raise NoArticleFound(f"{name}: no article text found in the page", input_name=name)
@@ -65,9 +94,9 @@ def extract_html(html: str, *, name: str, url: str | None = None) -> ExtractedAr
         title=title or fallback_title(main[0]),
         body=normalize_block("\n\n".join(main)),
         published=_agreeing(_published(tree), _day(document.date)),
-        source=_text(document.sitename) or (second.source if second else None),
-        byline=_authors(document.author) or (second.byline if second else None),
-        dateline=body_dateline(main[0]) or (second.dateline if second else None),
+        source=source or (second.source if second else None),
+        byline=byline or (second.byline if second else None),
+        dateline=_dateline(main, lines, title) or (second.dateline if second else None),
         url=url or _text(document.url),
         description=_text(document.description),
         language=_language(tree),
@@ -84,11 +113,40 @@ def parse_html(html: str) -> lxml.html.HtmlElement | None:
     return tree if isinstance(tree, lxml.html.HtmlElement) else None
 
 
-def _second_opinion(
-    tree: lxml.html.HtmlElement, name: str, url: str | None
-) -> ExtractedArticle | None:
+def _may_fall_short(main: list[str], lines: list[str]) -> bool:
+    """Whether the cleaner could find over 1 / FALLBACK_RATIO times trafilatura's words.
+
+    Only lines of GOOD_MIN_WORDS words or more can be prose to the cleaner, so their
+    words (with a margin for the short lines it keeps) bound what it can return.
+    """
+    prose = sum(len(line.split()) for line in lines if word_count(line) >= GOOD_MIN_WORDS)
+    return _word_count(main) < FALLBACK_RATIO * SHORT_LINE_MARGIN * prose
+
+
+def _dateline(main: list[str], lines: list[str], title: str | None) -> str | None:
+    """The dateline city: opening the body ("SEOUL (AP) — ...", in the first paragraph
+    or, after a standfirst, the second) or on an agency line ("PTI, Washington") below
+    the headline and above the body or first in it, where the cleaner finds it."""
+    for paragraph in main[:DATELINE_PARAGRAPHS]:
+        if (city := body_dateline(paragraph)) is not None:
+            return city
     try:
-        return extract_text(visible_text(tree), name=name, url=url)
+        start = lines.index(main[0])
+    except ValueError:
+        return None
+    header = lines[max(0, start - HEADER_WINDOW) : start]
+    folded = title.casefold() if title else None
+    headline = [i for i, line in enumerate(header) if line.casefold() == folded]
+    for line in [*(header[headline[-1] + 1 :] if headline else header), main[0]]:
+        found = agency_and_city(line)
+        if found is not None and found[1] is not None:
+            return found[1]
+    return None
+
+
+def _second_opinion(lines: list[str], name: str, url: str | None) -> ExtractedArticle | None:
+    try:
+        return extract_lines(lines, name=name, url=url)
     except (NoArticleFound, EmptyInput):
         return None
 

@@ -2,6 +2,10 @@
 
 Used as a second opinion on pages where trafilatura keeps too little: the plain-text
 cleaner then reads the page the same way it reads a user's text scrape.
+
+The tree is read in place: invisible elements, comments and processing instructions
+are skipped (their tails, which are visible, are kept), so the page is neither copied
+nor parsed again.
 """
 
 from __future__ import annotations
@@ -10,7 +14,9 @@ import lxml.html
 from lxml import etree
 
 # Elements whose content is never shown as text.
-_INVISIBLE = ("script", "style", "noscript", "template", "svg", "iframe", "head", "object")
+_INVISIBLE = frozenset(
+    ("script", "style", "noscript", "template", "svg", "iframe", "head", "object")
+)
 # Elements that start a new line in rendered text.
 _BLOCK_TAGS = (
     "address article aside blockquote br dd details dialog div dl dt fieldset figcaption "
@@ -22,18 +28,17 @@ _BLOCKS = frozenset(_BLOCK_TAGS.split())
 
 def visible_text(tree: lxml.html.HtmlElement) -> str:
     """Text of the rendered page with a line break around every block element."""
-    root = _copy(tree)
-    etree.strip_elements(
-        root, *_INVISIBLE, etree.Comment, etree.ProcessingInstruction, with_tail=False
-    )
     parts: list[str] = []
-    _walk(root, parts)
+    _walk(tree, parts)
     return "".join(parts)
 
 
-def _copy(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
-    copied: lxml.html.HtmlElement = lxml.html.fromstring(lxml.html.tostring(tree))
-    return copied
+def _hidden(element: etree._Element) -> bool:
+    """Comments, processing instructions and invisible elements (not their tails)."""
+    tag = element.tag
+    if isinstance(tag, str):
+        return tag in _INVISIBLE
+    return tag is etree.Comment or tag is etree.ProcessingInstruction
 
 
 def _walk(element: etree._Element, parts: list[str]) -> None:
@@ -44,7 +49,8 @@ def _walk(element: etree._Element, parts: list[str]) -> None:
     if element.text:
         parts.append(element.text)
     for child in element:
-        _walk(child, parts)
+        if not _hidden(child):
+            _walk(child, parts)
         if child.tail:
             parts.append(child.tail)
     if block:

@@ -51,8 +51,9 @@ def words(text: str) -> list[str]:
 def word_count(text: str) -> int:
     """Words of spaced scripts plus an estimate for Chinese/Japanese runs."""
     unspaced = len(_UNSPACED.findall(text))
-    spaced = len(_WORD.findall(_UNSPACED.sub(" ", text)))
-    return spaced + unspaced // _CHARS_PER_WORD
+    if unspaced:
+        text = _UNSPACED.sub(" ", text)
+    return len(_WORD.findall(text)) + unspaced // _CHARS_PER_WORD
 
 
 def stopword_share(text: str) -> float:
@@ -75,7 +76,9 @@ def ends_clause(text: str) -> bool:
 
     A link at the very end (quoted posts end with one) is looked past.
     """
-    return bool(_TERMINAL.search(_TRAILING_URL.sub("", text)))
+    if "http" in text or "www." in text:  # what ``_TRAILING_URL`` needs to match
+        text = _TRAILING_URL.sub("", text)
+    return bool(_TERMINAL.search(text))
 
 
 def ends_sentence(text: str) -> bool:

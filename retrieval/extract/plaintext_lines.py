@@ -71,7 +71,16 @@ WRAP_SHARE = 0.75
 
 def split_lines(text: str) -> list[Line]:
     """Non-blank, normalised lines with their kinds; hard-wrapped paragraphs re-joined."""
-    raw = [line for block in _blocks(normalize_text(text)) for line in _unwrap(block)]
+    return classify_lines(raw_lines(text))
+
+
+def raw_lines(text: str) -> list[str]:
+    """Non-blank, normalised, stripped lines; hard-wrapped paragraphs re-joined."""
+    return [line for block in _blocks(normalize_text(text)) for line in _unwrap(block)]
+
+
+def classify_lines(raw: list[str]) -> list[Line]:
+    """``Line`` values for lines as ``raw_lines`` returns them."""
     counts = Counter(raw)
     lines = []
     for index, line in enumerate(raw):

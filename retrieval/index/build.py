@@ -23,8 +23,8 @@ from retrieval.index.impacts import ImpactTable
 from retrieval.index.segments import Segment, bits, run_starts
 
 # Passages handled in one vectorised step of either pass: bounds the temporaries to
-# some 30 bytes per token of this many passages (~100 MB for news passages).
-SUB_CHUNK = 1 << 15
+# some 30 bytes per token of this many passages (~50 MB for news passages).
+SUB_CHUNK = 1 << 14
 # Bits available in one int64 sort key.
 _KEY_BITS = 63
 

@@ -116,3 +116,14 @@ async def test_sync_registers_globally_or_for_one_guild(
     monkeypatch.setattr(app_commands.CommandTree, "sync", fake_sync)
     assert await sync_commands(Settings(), guild_id) == 10
     assert (synced["guild"].id if synced["guild"] else None) == guild_id
+
+
+async def test_login_uses_a_bounded_pool_of_rest_connections(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(discord.Client, "login", AsyncMock())
+    bot = NewsBot(Settings(), None, refresh_interval=None)
+    await bot.login("token")
+    connector = bot.http.connector
+    assert connector.limit_per_host == app.HTTP_CONNECTIONS_PER_HOST
+    await connector.close()

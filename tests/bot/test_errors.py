@@ -10,7 +10,7 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from bot.errors import STORAGE_DOWN, explain, report_error, unwrap
+from bot.errors import DISCORD_DOWN, STORAGE_DOWN, explain, report_error, unwrap
 from retrieval.errors import ArticleNotFound, QueryError, StorageUnavailable
 from tests.bot.bot_doubles import fake_context, fake_interaction, fake_message
 
@@ -111,3 +111,17 @@ async def test_a_failed_delivery_is_logged(caplog: pytest.LogCaptureFixture) -> 
         reply = await report_error(message, RuntimeError("x"))
     assert "could not deliver an error reply" in caplog.text
     assert reply.error_id is not None and reply.error_id in caplog.text
+
+
+async def test_a_discord_outage_is_a_warning_not_a_bug(caplog: pytest.LogCaptureFixture) -> None:
+    """discord.py gave up after its retries: the user hears Discord is failing, the log
+    gets a warning without an error id, and a reply that fails the same way is a warning."""
+    response = type("Response", (), {"status": 503, "reason": "Service Unavailable"})()
+    outage = discord.DiscordServerError(response, "upstream connect error")
+    message = fake_message("!news storms")
+    message.channel.send.side_effect = outage
+    with caplog.at_level(logging.INFO, logger="bot.errors"):
+        reply = await report_error(message, _invoke_error(outage))
+    assert reply == type(reply)(DISCORD_DOWN)
+    assert message.channel.send.call_args.args == (DISCORD_DOWN,)
+    assert [r.levelno for r in caplog.records] == [logging.WARNING, logging.WARNING]

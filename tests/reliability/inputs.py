@@ -4,9 +4,10 @@ Seeds are the shared extraction pages (60 HTML pages and 60 text scrapes) when t
 shared directory exists, else the small fixtures in ``tests/fixtures/reliability``.
 Mutations work at the byte level (flips, inserts, deletions, duplicated and truncated
 spans, hostile byte strings) and at the line level (lines dropped, repeated, swapped,
-joined, and hostile lines inserted). A hostile line is a short unit repeated thousands
-of times: the shape that exposes a backtracking regular expression, since a pattern
-retried from every position of a long run costs time quadratic in its length.
+joined, and hostile lines inserted). A hostile line is an opening word of one of our
+patterns followed by a short unit repeated up to 40,000 characters: the shape that
+exposes a backtracking regular expression, since a pattern retried from every position
+of a long run costs time quadratic (or worse) in its length.
 """
 
 from __future__ import annotations

@@ -48,6 +48,7 @@ from tests.reliability.soak_world import (
     FastClock,
     FaultPlan,
     Faults,
+    LoopLag,
     MemorySamples,
     Uploads,
     build_corpus,
@@ -74,9 +75,11 @@ WEIGHTS = {
 # waits included) before counting it lost.
 PAUSE = (0.1, 0.6)
 REPLY_TIMEOUT = 45.0
-# Requests and seconds of messages kept by the fake during a long run.
-KEEP_REQUESTS = 3_000
-KEEP_MESSAGES_SECONDS = 180.0
+# Requests and seconds of messages kept by the fake during a long run: both fill within
+# the warm-up (at about ten requests a second), so that the fake's logs, which share the
+# process, have stopped growing when the bot's memory is judged.
+KEEP_REQUESTS = 600
+KEEP_MESSAGES_SECONDS = 90.0
 HOUSEKEEPING_SECONDS = 15.0
 # Answers remembered for button presses.
 RECENT_ANSWERS = 40
@@ -95,7 +98,10 @@ class SoakConfig:
     schedules: int = 4
     disconnect_every: float = 45.0
     memory_every: float = 10.0
-    warm_up: float = 60.0
+    # Answer buttons live this long (production: 10 minutes), and memory is judged after
+    # the warm-up (which outlasts them: until then every answer is still held).
+    view_seconds: float = 60.0
+    warm_up: float = 120.0
     faults: FaultPlan = field(default_factory=FaultPlan)
     seed: int = 2025
 
@@ -114,8 +120,11 @@ class SoakReport:
     asyncio_errors: list[str] = field(default_factory=list)
     refused: Counter[str] = field(default_factory=Counter)
     digests: DigestTally = field(default_factory=DigestTally)
+    warning_examples: dict[str, str] = field(default_factory=dict)
     rss: list[tuple[float, int]] = field(default_factory=list)
     rss_slope: float = 0.0  # MiB per minute after warm-up
+    rss_slope_second_half: float = 0.0
+    loop_lag: LoopLag = field(default_factory=LoopLag)
     requests: int = 0
 
     @property
@@ -174,9 +183,13 @@ class Soak:
             self._remember(reply, user)
 
     async def button(self, user: FakeUser) -> None:
-        if not self.answers:
+        # Buttons stop working when their view times out (Discord then says "This
+        # interaction failed"): press only those of answers well within that time.
+        fresh = time.monotonic() - self.config.view_seconds / 2
+        live = [a for a in self.answers if a["at"] >= fresh]
+        if not live:
             return await self.slash(user, "ask", {"question": self.rng.choice(QUESTIONS)})
-        answer = self.rng.choice(self.answers)
+        answer = self.rng.choice(live)
         label = self.rng.choice(["More", "More", "Sources", "👍", "👎"])
         custom_id = find_custom_id(answer["message"], label)
         presser = answer["asker"] if self.rng.random() < 0.8 else self.rng.choice(self.users)
@@ -218,7 +231,7 @@ class Soak:
         if message and message.get("components"):
             self.answers = [
                 *self.answers[-RECENT_ANSWERS + 1 :],
-                {"message": message, "asker": asker},
+                {"message": message, "asker": asker, "at": time.monotonic()},
             ]
 
     async def act(self, action: str, user: FakeUser) -> None:
@@ -269,6 +282,7 @@ class Soak:
         self.fake.api.fault_hook = faults
         duties = [
             asyncio.create_task(memory.run(start, self.done)),
+            asyncio.create_task(self.report.loop_lag.run(self.done)),
             asyncio.create_task(self.chaos()),
             asyncio.create_task(self.housekeeping(watch)),
         ]
@@ -289,6 +303,7 @@ class Soak:
         report.digests = await asyncio.to_thread(tally, self.service, watch, first, until)
         report.rss = memory.samples
         report.rss_slope = memory.slope(self.config.warm_up)
+        report.rss_slope_second_half = memory.slope(self.config.seconds / 2)
         return report
 
     # ------------------------------------------------------------ background duties
@@ -341,7 +356,9 @@ async def run_soak(
 ) -> SoakReport:
     """Build the corpus (once per ``workdir``), run the bot under traffic, report."""
     workdir.mkdir(parents=True, exist_ok=True)
-    settings = soak_settings(workdir, day_seconds=config.day_seconds)
+    settings = soak_settings(
+        workdir, day_seconds=config.day_seconds, view_seconds=config.view_seconds
+    )
     if not (workdir / "soak.db").exists():
         progress(f"corpus: {await asyncio.to_thread(build_corpus, settings)} articles")
     fake = FakeDiscord()
@@ -374,6 +391,7 @@ async def run_soak(
         await fake.close()
     report.error_records, report.first_errors = log.errors, log.first
     report.warnings, report.asyncio_errors = log.warnings, asyncio_errors
+    report.warning_examples = log.last_of
     return report
 
 

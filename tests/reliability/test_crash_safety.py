@@ -50,11 +50,15 @@ PARAGRAPHS = 2
 # inputs start the bulk ingest's worker pool, which costs seconds to start).
 POOL_EVERY = 7
 POOL_FILES = 8
-# Kill points are times after the start, drawn from what an uninterrupted calibration
-# run took, with these weights: start-up (imports, migration, opening the index), the
-# ingest (batches prepared, written, committed and indexed), the end (the snapshot
-# written, the process exiting). Pool rounds, whose timing differs, are killed after a
-# random number of outcome lines plus a random delay.
+# Kill points are drawn from what an uninterrupted calibration run took, with these
+# weights: start-up (imports, migration, opening the index), the ingest (batches
+# prepared, written, committed and indexed), the end (the snapshot written, the process
+# exiting). The ingest is timed from the moment the killed process itself logs its index
+# open, and the end from its last outcome line, each scaled by how long its start-up
+# took against the calibration's: on a shared machine a process may run at a third of
+# its speed one minute and at full speed the next, and times taken from a calibration
+# minutes earlier then land after the process has finished. Pool rounds, whose timing
+# differs, are killed after a random number of outcome lines plus a random delay.
 KILL_WEIGHTS = (0.2, 0.6, 0.2)
 EXTRA_DELAY_SECONDS = (0.0, 0.25)
 # Seconds a round may take before the test gives up on it.
@@ -125,25 +129,38 @@ class Timing:
         )
 
 
-def _reader(stream: IO[str], lines: queue.Queue[str | None]) -> None:
+# What a round's process told: an outcome line, the index was opened (the log line
+# ``OPENED_MARKER``), or the end of its output (None).
+Said = tuple[str, str] | None
+OPENED_MARKER = "index "
+
+
+def _reader(stream: IO[str], lines: queue.Queue[Said]) -> None:
     for line in stream:
-        lines.put(line)
+        lines.put(("line", line))
     lines.put(None)
 
 
-def _start(command: list[str]) -> tuple[subprocess.Popen[str], queue.Queue[str | None]]:
+def _log_reader(stream: IO[str], lines: queue.Queue[Said]) -> None:
+    for line in stream:
+        if OPENED_MARKER in line:
+            lines.put(("opened", line))
+
+
+def _start(command: list[str]) -> tuple[subprocess.Popen[str], queue.Queue[Said]]:
     process = subprocess.Popen(
         command,
         cwd=ROOT,
         env=child_env(),
         text=True,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         start_new_session=True,  # its own process group: the pool's workers die with it
     )
-    assert process.stdout is not None
-    lines: queue.Queue[str | None] = queue.Queue()
+    assert process.stdout is not None and process.stderr is not None
+    lines: queue.Queue[Said] = queue.Queue()
     threading.Thread(target=_reader, args=(process.stdout, lines), daemon=True).start()
+    threading.Thread(target=_log_reader, args=(process.stderr, lines), daemon=True).start()
     return process, lines
 
 
@@ -172,7 +189,7 @@ def _calibrate(directory: Path) -> Timing:
 
     readers = [
         threading.Thread(target=watch, args=(process.stdout, "out", "{")),
-        threading.Thread(target=watch, args=(process.stderr, "open", "index ")),
+        threading.Thread(target=watch, args=(process.stderr, "open", OPENED_MARKER)),
     ]
     for reader in readers:
         reader.start()
@@ -187,42 +204,66 @@ def _calibrate(directory: Path) -> Timing:
 WINDOWS = ("start-up", "ingest", "end")
 
 
-def _kill_plan(
-    rng: random.Random, timing: Timing, records: int, pool: bool
-) -> tuple[str, float, int]:
-    """When to kill: (window, seconds after the start, outcome lines to wait for first)."""
+@dataclass(frozen=True)
+class KillPlan:
+    """When to kill: in which window, how far into it (a share of its calibrated length),
+    and (pool rounds) how many outcome lines to wait for first."""
+
+    window: str
+    share: float
+    wanted: int = 0
+
+
+def _kill_plan(rng: random.Random, records: int, pool: bool) -> KillPlan:
     if pool:
-        return "pool", ROUND_TIMEOUT, rng.randint(0, records - 1)
+        return KillPlan("pool", 0.0, rng.randint(0, records - 1))
+    return KillPlan(rng.choices(WINDOWS, weights=KILL_WEIGHTS)[0], rng.random())
+
+
+def _run_and_kill(
+    command: list[str], rng: random.Random, plan: KillPlan, timing: Timing, records: int
+) -> Killed:
+    """Run ``command`` and SIGKILL its process group at the point ``plan`` says (see
+    ``KILL_WEIGHTS``) or, when lines are wanted first, a random moment after them; what
+    it printed."""
     opened, committed, exited = timing.at(records)
-    bounds = {"start-up": (0.0, opened), "ingest": (opened, committed), "end": (committed, exited)}
-    window = rng.choices(WINDOWS, weights=KILL_WEIGHTS)[0]
-    return window, rng.uniform(*bounds[window]), 0
-
-
-def _run_and_kill(command: list[str], rng: random.Random, seconds: float, wanted: int) -> Killed:
-    """Run ``command`` and SIGKILL its process group ``seconds`` after the start or, when
-    ``wanted`` lines are wanted first, a random moment after them; what it printed."""
     process, lines = _start(command)
     killed = Killed()
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and (not wanted or killed.lines < wanted):
+    start = time.monotonic()
+    # Start-up kills fall in the calibrated start-up (or when the index opens, if sooner);
+    # the other deadlines are set when their moment comes.
+    deadline = start + (plan.share * opened if plan.window == "start-up" else ROUND_TIMEOUT)
+    scale = 1.0
+    while time.monotonic() < deadline and (not plan.wanted or killed.lines < plan.wanted):
         try:
-            line = lines.get(timeout=max(0.0, min(0.01, deadline - time.monotonic())))
+            said = lines.get(timeout=max(0.0, min(0.01, deadline - time.monotonic())))
         except queue.Empty:
             continue
-        if line is None:
+        if said is None:
             killed.finished = True
             break
+        kind, line = said
+        now = time.monotonic()
+        if kind == "opened":
+            if plan.window == "start-up":
+                break
+            scale = max(0.1, (now - start) / opened)
+            if plan.window == "ingest":
+                deadline = now + plan.share * (committed - opened) * scale
+            continue
         killed.lines += 1
         _note(killed, line)
+        if plan.window == "end" and killed.lines == records:
+            deadline = now + plan.share * (exited - committed) * scale
     if not killed.finished:
-        if wanted:
+        if plan.wanted:
             time.sleep(rng.uniform(*EXTRA_DELAY_SECONDS))
         os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=ROUND_TIMEOUT)
     _wait_for_group_to_end(process.pid)
-    while not killed.finished and (line := lines.get(timeout=ROUND_TIMEOUT)) is not None:
-        _note(killed, line)  # printed, so committed, just before the kill
+    while not killed.finished and (said := lines.get(timeout=ROUND_TIMEOUT)) is not None:
+        if said[0] == "line":
+            _note(killed, said[1])  # printed, so committed, just before the kill
     return killed
 
 
@@ -278,14 +319,14 @@ def test_kill_9_at_random_points_of_bulk_ingest(tmp_path: Path) -> None:
         expected |= new.titles
         unfinished.append(new)
         records = sum(len(r.titles) for r in unfinished)
-        window, seconds, wanted = _kill_plan(rng, timing, records, pool=len(new.inputs) > 1)
+        plan = _kill_plan(rng, records, pool=len(new.inputs) > 1)
         inputs = [str(path) for r in unfinished for path in r.inputs]
-        command = newsbot_command(config, "ingest", "--json", *inputs)
-        killed = _run_and_kill(command, rng, seconds, wanted)
+        command = newsbot_command(config, "-v", "ingest", "--json", *inputs)
+        killed = _run_and_kill(command, rng, plan, timing, records)
         state = _check(settings)
         assert killed.added <= set(state.articles), "an article reported added was lost"
         before, stored = stored, set(state.articles.values())
-        windows["finished" if killed.finished else window] += 1
+        windows["finished" if killed.finished else plan.window] += 1
         partial += any((r.titles & before) < (r.titles & stored) < r.titles for r in unfinished)
         unfinished = [r for r in unfinished if not r.titles <= stored]
 
@@ -308,7 +349,16 @@ def test_kill_9_at_random_points_of_bulk_ingest(tmp_path: Path) -> None:
     assert len(state.articles) == len(expected), "an article was stored twice"
     # Kills must be aimed at the ingest, or the test tests too little. (Which ones left
     # an input half stored depends on timing; it is reported, not asserted.)
-    FIGURES.update(windows=dict(windows), partial=partial, articles=len(expected))
+    FIGURES.update(
+        kills=KILLS,
+        windows=dict(windows),
+        partial=partial,
+        articles=len(expected),
+        stored=len(state.articles),
+        duplicates=len(state.articles) - len(set(state.articles.values())),
+        final_run=dict(Counter(json.loads(line)["status"] for line in final.stdout.splitlines())),
+    )
+    print(f"\ncrash safety: {FIGURES}")  # shown with -s (the figures of bench/RESULTS.md)
     assert windows["ingest"] >= KILLS // 3, FIGURES
 
 

@@ -15,8 +15,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DataError
 
-from retrieval.bulk import ingest_many
+from retrieval.bulk import apply as bulk_apply
+from retrieval.bulk import ingest_many, pipeline
 from retrieval.config import Settings
 from retrieval.ingest import IngestOutcome
 from retrieval.results import Scope
@@ -231,3 +233,61 @@ def test_another_writer_in_between_is_caught_up(settings: Settings, tmp_path: Pa
     finally:
         bulk.close()
         other.close()
+
+
+def test_a_value_the_database_refuses_fails_its_article_only(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """unit_of_work turns a refused value (PostgreSQL: a NUL byte) into a QueryError: the
+    batch is retried article by article and only the refusing article fails."""
+    real_store_batch, real_store = bulk_apply.store_batch, bulk_apply.store
+
+    def refusing(prepared_title: str) -> None:
+        if "REFUSED" in prepared_title:
+            raise DataError("INSERT", {}, Exception("invalid byte sequence"))
+
+    def store_batch(session: Any, batch: Any, **kwargs: Any) -> Any:
+        for item in batch:
+            refusing(item.prepared.title)
+        return real_store_batch(session, batch, **kwargs)
+
+    def store(session: Any, prepared: Any, **kwargs: Any) -> Any:
+        refusing(prepared.title)
+        return real_store(session, prepared, **kwargs)
+
+    monkeypatch.setattr(bulk_apply, "store_batch", store_batch)
+    monkeypatch.setattr(bulk_apply, "store", store)
+    service = NewsService.open(settings)
+    try:
+        rows = [record(n) for n in range(4)]
+        rows[1] = {**rows[1], "title": "REFUSED story"}
+        path = tmp_path / "batch.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+        outcomes = list(ingest_many(service, [path], Scope(), batch_size=10, workers=0))
+        assert [o.status for o in outcomes] == ["added", "failed", "added", "added"]
+        assert outcomes[1].reason is not None and "cannot store" in outcomes[1].reason
+        with service.sessions() as session:
+            assert session.scalar(select(func.count()).select_from(Article)) == 3
+    finally:
+        service.close()
+
+
+def test_grouped_inputs_keep_their_order_and_progress(
+    services: tuple[NewsService, NewsService], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small files go to the workers in groups; a group ends at GROUP_INPUTS files or
+    before GROUP_BYTES, and a large file goes alone: outcomes stay in input order."""
+    single, bulk = services
+    inputs = _inputs(tmp_path)
+    monkeypatch.setattr(pipeline, "GROUP_INPUTS", 3)
+    monkeypatch.setattr(pipeline, "GROUP_BYTES", inputs[0].stat().st_size + 1)
+    expected = single.ingest_paths(inputs, scope=GUILD)
+    ticks: list[int] = []
+    got = list(
+        ingest_many(bulk, inputs, GUILD, batch_size=4, workers=2, progress=lambda: ticks.append(1))
+    )
+    assert _view(got) == _view(expected)
+    assert len(ticks) == len(inputs)
+    groups = list(pipeline._groups(inputs))
+    assert [s for g in groups for s in g] == inputs
+    assert all(len(g) <= 3 for g in groups) and len(groups[0]) == 1

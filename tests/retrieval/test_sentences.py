@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval.sentences import Span, sentence_texts, split_sentences
+from retrieval.sentences import Span, _case_counts, sentence_texts, split_sentences
 
 
 @pytest.mark.parametrize(
@@ -223,3 +223,10 @@ def test_sentences_joined_by_spaces_split_back(parts: list[tuple[list[str], str]
     assert sentence_texts("\n\n".join(s.lower() for s in sentences)) == [
         s.lower() for s in sentences
     ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_case_counts_match_str_methods(text: str) -> None:
+    expected = (sum(ch.isupper() for ch in text), sum(ch.islower() for ch in text))
+    assert _case_counts(text) == expected

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pickle
+import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import retrieval.tokenizer as tokenizer_module
 from retrieval.errors import ConfigError
@@ -134,3 +137,18 @@ def test_match_spans_cover_a_whole_run_when_normalisation_changes_its_length(
     text = "ㄱㅏ 뉴스"  # compatibility jamo: NFKC composes the two into one syllable
     assert tok.tokenize(text) == ["가", "뉴스"]
     assert tok.match_spans(text, {"가"}) == [(0, 2)]
+
+
+_FOLDABLE = st.text(
+    alphabet=st.one_of(
+        st.characters(), st.sampled_from(list("\u00ad\u200b\u2019\u2018\u02bc`\u00b4a"))
+    ),
+    max_size=80,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_FOLDABLE)
+def test_normalize_folds_as_one_translate_would(text: str) -> None:
+    expected = unicodedata.normalize("NFKC", text).translate(tokenizer_module._FOLD).casefold()
+    assert tokenizer_module._normalize(text) == expected

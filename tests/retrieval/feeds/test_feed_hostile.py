@@ -28,7 +28,7 @@ from tests.retrieval.feeds.feed_site import (
     rss,
 )
 from tests.retrieval.feeds.helpers import articles, entries, stored_nothing
-from tests.retrieval.fetch.fetch_testserver import LocalServer, StubResolver, Tripwire
+from tests.retrieval.fetch.fetch_testserver import LocalServer, StubResolver, Tripwire, gzip_bomb
 
 GUILD = Scope(111)
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
@@ -80,6 +80,7 @@ def test_oversized_bombs_and_drips_are_cut_off(
     reason: str,
 ) -> None:
     manager = make_manager(fetch=fetch)
+    gzip_bomb()  # built now (a few tenths of a second), not inside the fetch's deadline
     error = assert_refused(manager, site.url(path))
     assert isinstance(error, FetchError) and error.kind == kind
     assert error.reason == reason

@@ -18,6 +18,7 @@ from tests.retrieval.fetch.fetch_testserver import (
     PAGE,
     LocalServer,
     MakeFetcher,
+    gzip_bomb,
 )
 
 
@@ -100,6 +101,7 @@ def test_compressed_pages_arrive_decoded(
 
 
 def test_a_gzip_bomb_is_refused(make_fetcher: MakeFetcher, server: LocalServer) -> None:
+    gzip_bomb()  # built before the clock starts: the bound is on the fetch
     started = time.monotonic()
     error = failure(make_fetcher, server.url("/encoded?kind=bomb"))
     assert error.kind == "decompression_bomb"
