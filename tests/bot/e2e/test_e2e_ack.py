@@ -23,11 +23,8 @@ QUESTION = "What did Yoon and Luxon condemn?"
 SLOW_DEFER_SECONDS = 0.3
 
 
-async def test_asks_are_deferred_before_the_engine_runs_even_when_it_is_busy(
-    newsbot: RunningNewsBot, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    fake, bot = newsbot.fake, newsbot.bot
-    await bot.tree.sync()
+def _record_asks(newsbot: RunningNewsBot, monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The times at which questions reach the engine (``NewsService.ask``)."""
     asked: list[float] = []
     real_ask = newsbot.service.ask
 
@@ -36,6 +33,15 @@ async def test_asks_are_deferred_before_the_engine_runs_even_when_it_is_busy(
         return real_ask(*args, **kwargs)
 
     monkeypatch.setattr(newsbot.service, "ask", ask)
+    return asked
+
+
+async def test_asks_are_deferred_before_the_engine_runs_even_when_it_is_busy(
+    newsbot: RunningNewsBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake, bot = newsbot.fake, newsbot.bot
+    await bot.tree.sync()
+    asked = _record_asks(newsbot, monkeypatch)
     # Every engine thread is taken by a long call, as under a burst of questions.
     release = threading.Event()
     busy = [asyncio.create_task(bot.run_engine(release.wait, BUSY_SECONDS)) for _ in range(4)]
@@ -61,14 +67,7 @@ async def test_engine_work_waits_for_a_slow_defer_of_another_command(
     """A's defer is slow (a slow network); B's question must not take the engine first."""
     fake, bot = newsbot.fake, newsbot.bot
     await bot.tree.sync()
-    asked: list[float] = []
-    real_ask = newsbot.service.ask
-
-    def ask(*args: Any, **kwargs: Any) -> Any:
-        asked.append(time.monotonic())
-        return real_ask(*args, **kwargs)
-
-    monkeypatch.setattr(newsbot.service, "ask", ask)
+    asked = _record_asks(newsbot, monkeypatch)
     monkeypatch.setattr(engine, "ACK_HOLD_SECONDS", 30.0)  # a loaded test machine is slow
     slow_user = fake.world.add_user("slow").id
     real_defer = discord.InteractionResponse.defer
