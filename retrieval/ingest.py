@@ -206,6 +206,18 @@ def find_story(
     return best[1] if best else None
 
 
+def stored_published(prepared: PreparedArticle) -> tuple[datetime | None, int | None]:
+    """Publication time as stored, and its UTC offset in minutes.
+
+    A date printed without a zone is stored as UTC and claims no offset.
+    """
+    published = prepared.article.published
+    offset = published.utcoffset() if published is not None else None
+    if published is not None and offset is None:
+        published = published.replace(tzinfo=UTC)
+    return published, int(offset.total_seconds() // 60) if offset is not None else None
+
+
 def store(
     session: Session,
     prepared: PreparedArticle,
@@ -222,11 +234,7 @@ def store(
     if duplicate is not None:
         return Stored(duplicate, duplicate=True)
     extracted = prepared.article
-    published = extracted.published
-    offset = published.utcoffset() if published is not None else None
-    if published is not None and offset is None:
-        # A date printed without a zone: store it as UTC, and do not claim an offset.
-        published = published.replace(tzinfo=UTC)
+    published, offset = stored_published(prepared)
     story = find_story(session, prepared, scope_id, settings.near_duplicate_threshold)
     article = Article(
         scope_id=scope_id,
@@ -239,7 +247,7 @@ def store(
         byline=extracted.byline,
         dateline=extracted.dateline,
         published=published,
-        published_offset=int(offset.total_seconds() // 60) if offset is not None else None,
+        published_offset=offset,
         language=extracted.language,
         body=prepared.body,
         content_hash=prepared.content_hash,

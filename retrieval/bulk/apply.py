@@ -17,10 +17,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from retrieval import indexing, search
 from retrieval.bulk.prepare import Ready
-from retrieval.bulk.store import Decision, store_batch, stored_published
+from retrieval.bulk.store import Decision, store_batch
 from retrieval.errors import QueryError, StorageUnavailable
 from retrieval.index import PassageMeta
-from retrieval.ingest import IngestOutcome, store
+from retrieval.ingest import IngestOutcome, store, stored_published
 from retrieval.results import Scope
 from retrieval.store.models import Article, IndexLogEntry
 

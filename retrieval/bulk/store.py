@@ -27,7 +27,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from retrieval.bulk.prepare import Ready
 from retrieval.config import IngestSettings
 from retrieval.dedupe import similarity
-from retrieval.ingest import PreparedArticle, source_id_for, visible_scopes
+from retrieval.ingest import PreparedArticle, source_id_for, stored_published, visible_scopes
 from retrieval.store.changelog import lock_change_log
 from retrieval.store.models import Article, Base, IndexLogEntry, Passage, StoryBand
 
@@ -111,18 +111,6 @@ def store_batch(
     )
     seqs = _log(session, [decisions[i].article_id for i in added], now)
     return StoredBatch(decisions, seqs, added)
-
-
-def stored_published(prepared: PreparedArticle) -> tuple[datetime | None, int | None]:
-    """Publication time as stored, and its UTC offset in minutes (as ``ingest.store``).
-
-    A date printed without a zone is stored as UTC and claims no offset.
-    """
-    published = prepared.article.published
-    offset = published.utcoffset() if published is not None else None
-    if published is not None and offset is None:
-        published = published.replace(tzinfo=UTC)
-    return published, int(offset.total_seconds() // 60) if offset is not None else None
 
 
 class _Known:

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from retrieval.index.impacts import ImpactTable
-from retrieval.index.segments import Segment, bits, run_starts
+from retrieval.index.segments import Segment, assemble, bits, run_starts
 
 # Passages handled in one vectorised step of either pass: bounds the temporaries to
 # some 30 bytes per token of this many passages (~50 MB for news passages).
@@ -132,18 +132,14 @@ def invert(base: int, forward: Forward, impacts: ImpactTable) -> Segment:
         cursor[uniq] += run
         max_tf[uniq] = np.maximum(max_tf[uniq], np.maximum.reduceat(code_tf[sub_codes], starts))
         min_dl[uniq] = np.minimum(min_dl[uniq], np.minimum.reduceat(code_dl[sub_codes], starts))
-    present = np.flatnonzero(counts)
-    ptr = np.zeros(len(present) + 1, dtype=np.int64)
-    np.cumsum(counts[present], out=ptr[1:])
-    return Segment(
+    return assemble(
         base=base,
         end=base + n_docs,
-        terms=present.astype(np.int32),
-        ptr=ptr,
+        counts=counts,
         slots=slots,
         codes=codes,
-        max_tf=max_tf[present],
-        min_dl=min_dl[present],
+        max_tf=max_tf,
+        min_dl=min_dl,
         fwd_ptr=forward.ptr,
         fwd_terms=forward.terms,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -128,18 +129,46 @@ def merge_segments(
             out_slots[dest] = remap[slots] if remap is not None else slots
             out_codes[dest] = codes
             cursor[terms] += block_run
+    fwd_ptr, fwd_terms = _merge_forward(segments, alive, renumber=remap is not None)
+    start = segments[0].base if remap is None else (base or 0)
+    return assemble(
+        base=start,
+        end=start + len(fwd_ptr) - 1,
+        counts=counts,
+        slots=out_slots,
+        codes=out_codes,
+        max_tf=max_tf,
+        min_dl=min_dl,
+        fwd_ptr=fwd_ptr,
+        fwd_terms=fwd_terms,
+    )
+
+
+def assemble(
+    *,
+    base: int,
+    end: int,
+    counts: NDArray[np.int64],
+    slots: NDArray[Any],
+    codes: NDArray[Any],
+    max_tf: NDArray[Any],
+    min_dl: NDArray[Any],
+    fwd_ptr: NDArray[np.int64],
+    fwd_terms: NDArray[Any],
+) -> Segment:
+    """A segment from postings laid out term by term in ``slots``/``codes``: ``counts``,
+    ``max_tf`` and ``min_dl`` are indexed by term id (counts 0 for absent terms), and
+    only the terms present get a row."""
     present = np.flatnonzero(counts)
     ptr = np.zeros(len(present) + 1, dtype=np.int64)
     np.cumsum(counts[present], out=ptr[1:])
-    fwd_ptr, fwd_terms = _merge_forward(segments, alive, renumber=remap is not None)
-    start = segments[0].base if remap is None else (base or 0)
     return Segment(
-        base=start,
-        end=start + len(fwd_ptr) - 1,
+        base=base,
+        end=end,
         terms=present.astype(np.int32),
         ptr=ptr,
-        slots=out_slots,
-        codes=out_codes,
+        slots=slots,
+        codes=codes,
         max_tf=max_tf[present],
         min_dl=min_dl[present],
         fwd_ptr=fwd_ptr,

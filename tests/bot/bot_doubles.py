@@ -19,6 +19,7 @@ from unittest.mock import AsyncMock, MagicMock
 import discord
 from discord.ext import commands
 
+from retrieval.digest.results import ScheduleInfo
 from retrieval.errors import ArticleNotFound
 from retrieval.results import (
     Answer,
@@ -34,6 +35,24 @@ from retrieval.results import (
 )
 
 PUBLISHED = datetime(2024, 11, 15, 9, 30, tzinfo=UTC)
+
+
+def schedule_info(next_due_at: datetime, **changes: Any) -> ScheduleInfo:
+    """A digest schedule (09:00 Europe/London on weekdays, 10 stories, no role mentioned,
+    in channel 2 of guild 1) with ``changes``."""
+    base = ScheduleInfo(
+        id=3,
+        guild_id=1,
+        channel_id=2,
+        local_time="09:00",
+        timezone="Europe/London",
+        days="mon-fri",
+        topics="",
+        max_stories=10,
+        mention_role_id=None,
+        next_due_at=next_due_at,
+    )
+    return dataclasses.replace(base, **changes)
 
 
 def story(n: int, *, title: str = "", snippet: str = "", url: str | None = None) -> Citation:

@@ -16,6 +16,7 @@ from retrieval.digest.content import Digest, DigestSource, DigestStory
 from retrieval.digest.results import DigestPost, ScheduleInfo
 from retrieval.digest.settings import DigestSettings
 from retrieval.errors import PostFailed
+from tests.bot.bot_doubles import schedule_info
 
 WHEN = datetime(2025, 6, 2, 8, tzinfo=UTC)
 ROLE = 77
@@ -27,19 +28,7 @@ def _http_error(cls: type[discord.HTTPException], status: int, code: int, text: 
 
 
 def _schedule(set_in: int | None = 12) -> ScheduleInfo:
-    return ScheduleInfo(
-        id=3,
-        guild_id=1,
-        channel_id=2,
-        local_time="09:00",
-        timezone="Europe/London",
-        days="daily",
-        topics="",
-        max_stories=10,
-        mention_role_id=ROLE,
-        next_due_at=WHEN,
-        set_in_channel_id=set_in,
-    )
+    return schedule_info(WHEN, days="daily", mention_role_id=ROLE, set_in_channel_id=set_in)
 
 
 def _post(stories: int = 1, sentence: str = "The council approved the barrage.") -> DigestPost:

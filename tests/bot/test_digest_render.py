@@ -21,6 +21,7 @@ from bot.digest_render import (
 from bot.limits import CHOICE_NAME_MAX, embed_total, live_mentions, payload_texts
 from retrieval.digest.content import Digest, DigestSource, DigestStory
 from retrieval.digest.results import DigestPost, RunInfo, ScheduleInfo
+from tests.bot.bot_doubles import schedule_info
 
 START = datetime(2025, 6, 1, 8, tzinfo=UTC)
 END = datetime(2025, 6, 2, 8, tzinfo=UTC)
@@ -28,19 +29,7 @@ ROLE = 4242
 
 
 def _schedule(role: int | None = ROLE, topics: str = "", **extra: object) -> ScheduleInfo:
-    return ScheduleInfo(
-        id=3,
-        guild_id=1,
-        channel_id=2,
-        local_time="09:00",
-        timezone="Europe/London",
-        days="mon-fri",
-        topics=topics,
-        max_stories=5,
-        mention_role_id=role,
-        next_due_at=END,
-        **extra,  # type: ignore[arg-type]
-    )
+    return schedule_info(END, mention_role_id=role, topics=topics, max_stories=5, **extra)
 
 
 def _story(n: int, *, headline: str = "", sentence: str = "", outlets: int = 2) -> DigestStory:

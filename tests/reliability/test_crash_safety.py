@@ -33,7 +33,7 @@ from retrieval.results import Scope
 from retrieval.service import NewsService
 from tests.conftest import on_postgresql
 from tests.generated_articles import record
-from tests.processes import ROOT, child_env, newsbot_command, write_config
+from tests.processes import ROOT, child_env, newsbot_command, run, write_config
 from tests.reliability import crash_check
 
 pytestmark = pytest.mark.skipif(
@@ -147,16 +147,22 @@ def _log_reader(stream: IO[str], lines: queue.Queue[Said]) -> None:
             lines.put(("opened", line))
 
 
-def _start(command: list[str]) -> tuple[subprocess.Popen[str], queue.Queue[Said]]:
-    process = subprocess.Popen(
+def _spawn(command: list[str], *, own_group: bool = False) -> subprocess.Popen[str]:
+    """``newsbot`` with its stdout and stderr piped apart; ``own_group``: in a process
+    group of its own, so that killing the group ends the pool's workers with it."""
+    return subprocess.Popen(
         command,
         cwd=ROOT,
         env=child_env(),
         text=True,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        start_new_session=True,  # its own process group: the pool's workers die with it
+        start_new_session=own_group,
     )
+
+
+def _start(command: list[str]) -> tuple[subprocess.Popen[str], queue.Queue[Said]]:
+    process = _spawn(command, own_group=True)
     assert process.stdout is not None and process.stderr is not None
     lines: queue.Queue[Said] = queue.Queue()
     threading.Thread(target=_reader, args=(process.stdout, lines), daemon=True).start()
@@ -172,14 +178,7 @@ def _calibrate(directory: Path) -> Timing:
     config = write_config(settings, directory)
     command = newsbot_command(config, "-v", "ingest", "--json", str(new))
     start = time.monotonic()
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=child_env(),
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    process = _spawn(command)
     stamps: dict[str, list[float]] = {"out": [], "open": []}
 
     def watch(stream: IO[str], key: str, marker: str) -> None:
@@ -332,15 +331,7 @@ def test_kill_9_at_random_points_of_bulk_ingest(tmp_path: Path) -> None:
 
     # The last, uninterrupted run: over what is unfinished (else the last round again).
     inputs = [str(path) for r in (unfinished or [new]) for path in r.inputs]
-    final = subprocess.run(
-        newsbot_command(config, "ingest", "--json", *inputs),
-        cwd=ROOT,
-        env=child_env(),
-        text=True,
-        capture_output=True,
-        timeout=ROUND_TIMEOUT,
-        check=False,
-    )
+    final = run(newsbot_command(config, "ingest", "--json", *inputs), ROUND_TIMEOUT)
     assert final.returncode == 0, final.stderr
     statuses = {json.loads(line)["status"] for line in final.stdout.splitlines()}
     assert statuses <= {"added", "duplicate"}

@@ -31,42 +31,43 @@ TEXT_SEEDS = seeds_of_kind(".txt")
 RENAMES = st.sampled_from(["", "upload", "page.html", "scrape.txt", "wire.jsonl", "page.html.gz"])
 
 
-def _named(original: str, rename: str) -> str:
-    return rename or original
+def _byte_mutated(target: str, path: Path, mutations: list[object], rename: str) -> None:
+    """A seed with its bytes mutated, offered under its own name or ``rename``."""
+    name, data = seed(path)
+    mutated = mutate_bytes(data, mutations)  # type: ignore[arg-type]
+    guarded(target, lambda: extract(mutated, rename or name), size=len(mutated))
+
+
+def _line_mutated(target: str, path: Path, mutations: list[object]) -> None:
+    """A seed with its lines mutated (dropped, repeated, swapped, joined, hostile)."""
+    name, data = seed(path)
+    text = mutate_lines(data.decode("utf-8", "replace"), mutations)  # type: ignore[arg-type]
+    mutated = text.encode("utf-8", "surrogatepass")
+    guarded(target, lambda: extract(mutated, name), size=len(mutated))
 
 
 @fuzz_settings(30)
 @given(st.sampled_from(HTML_SEEDS), st.lists(byte_mutations, max_size=6), RENAMES)
 def test_byte_mutated_html_pages(path: Path, mutations: list[object], rename: str) -> None:
-    name, data = seed(path)
-    mutated = mutate_bytes(data, mutations)  # type: ignore[arg-type]
-    guarded("extract.html.bytes", lambda: extract(mutated, _named(name, rename)), size=len(mutated))
+    _byte_mutated("extract.html.bytes", path, mutations, rename)
 
 
 @fuzz_settings(30)
 @given(st.sampled_from(HTML_SEEDS), st.lists(line_mutations, max_size=6))
 def test_line_mutated_html_pages(path: Path, mutations: list[object]) -> None:
-    name, data = seed(path)
-    text = mutate_lines(data.decode("utf-8", "replace"), mutations)  # type: ignore[arg-type]
-    mutated = text.encode("utf-8", "surrogatepass")
-    guarded("extract.html.lines", lambda: extract(mutated, name), size=len(mutated))
+    _line_mutated("extract.html.lines", path, mutations)
 
 
 @fuzz_settings(40)
 @given(st.sampled_from(TEXT_SEEDS), st.lists(byte_mutations, max_size=6), RENAMES)
 def test_byte_mutated_text_scrapes(path: Path, mutations: list[object], rename: str) -> None:
-    name, data = seed(path)
-    mutated = mutate_bytes(data, mutations)  # type: ignore[arg-type]
-    guarded("extract.text.bytes", lambda: extract(mutated, _named(name, rename)), size=len(mutated))
+    _byte_mutated("extract.text.bytes", path, mutations, rename)
 
 
 @fuzz_settings(40)
 @given(st.sampled_from(TEXT_SEEDS), st.lists(line_mutations, max_size=8))
 def test_line_mutated_text_scrapes(path: Path, mutations: list[object]) -> None:
-    name, data = seed(path)
-    text = mutate_lines(data.decode("utf-8", "replace"), mutations)  # type: ignore[arg-type]
-    mutated = text.encode("utf-8", "surrogatepass")
-    guarded("extract.text.lines", lambda: extract(mutated, name), size=len(mutated))
+    _line_mutated("extract.text.lines", path, mutations)
 
 
 @fuzz_settings(40)

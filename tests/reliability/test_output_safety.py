@@ -41,6 +41,7 @@ from bot.render_info import help_payload
 from retrieval.digest.content import Digest, DigestSource, DigestStory
 from retrieval.digest.results import DigestPost, RunInfo, ScheduleInfo
 from retrieval.errors import NewsbotError, QueryError
+from tests.bot.bot_doubles import schedule_info
 from tests.bot.test_render_admin import info as feed_info
 from tests.bot.test_render_properties import article_text, dates, maybe_url
 from tests.fakediscord.limits import Pings, limit_violations, resolve_pings
@@ -78,19 +79,7 @@ def assert_text_sendable(text: str, ours: frozenset[str] = frozenset()) -> None:
 
 # ------------------------------------------------------------------ digests
 def schedule(topics: str, role: int | None, **extra: Any) -> ScheduleInfo:
-    return ScheduleInfo(
-        id=3,
-        guild_id=1,
-        channel_id=2,
-        local_time="09:00",
-        timezone="Europe/London",
-        days="mon-fri",
-        topics=topics,
-        max_stories=10,
-        mention_role_id=role,
-        next_due_at=WHEN,
-        **extra,
-    )
+    return schedule_info(WHEN, topics=topics, mention_role_id=role, **extra)
 
 
 # Article text, sometimes carrying the very role a digest may ping (it must not).
