@@ -59,7 +59,8 @@ STAGES = (
     (search, "rank_stories", "rank stories (all rounds)"),
     (ranker, "feedback_search", "  of which feedback search (RM3)"),
     (search, "load_hits", "  of which load passages"),
-    (answering, "answer_sentences", "answer sentences"),
+    (answering, "rerank_stories", "re-score stories as articles"),
+    (answering, "choose_sentences", "answer sentences"),
     (answering, "make_citation", "citations and snippets"),
 )
 

@@ -12,18 +12,19 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TextIO
 
 from retrieval.bulk import ingest_many
 from retrieval.config import Settings, load_settings
-from retrieval.errors import FetchError, InputError, NewsbotError
+from retrieval.errors import FetchError, InputError, NewsbotError, QueryError
 from retrieval.extract import ExtractedArticle, ExtractOptions, article_to_json, extract_path
 from retrieval.feeds.cli import register as register_feed_commands
 from retrieval.fetch import ARTICLE_TYPES, Fetcher
 from retrieval.ingest import IngestOutcome
-from retrieval.results import Answer, Scope, SearchFilters
+from retrieval.results import Answer, Citation, Scope, SearchFilters
 from retrieval.service import NewsService
 from retrieval.store.database import make_engine, migrate
 from retrieval.summarize import key_sentences
@@ -211,23 +212,32 @@ def answer_to_json(answer: Answer) -> dict[str, object]:
     return {
         "query": answer.query,
         "sentences": [{"text": s.text, "cites": list(s.cites)} for s in answer.sentences],
-        "citations": [
-            {
-                "n": c.n,
-                "article_id": c.article_id,
-                "title": c.title,
-                "source": c.source,
-                "published": c.published.isoformat() if c.published else None,
-                "url": c.url,
-                "snippet": c.marked_snippet(),
-                "also": [
-                    {"article_id": o.article_id, "title": o.title, "source": o.source, "url": o.url}
-                    for o in c.also
-                ],
-            }
-            for c in answer.citations
-        ],
+        "citations": [citation_to_json(c) for c in answer.citations],
+        "related": [citation_to_json(c) for c in answer.related],
         **({"hint": answer.hint} if answer.hint else {}),
+    }
+
+
+def citation_to_json(c: Citation) -> dict[str, object]:
+    return {
+        "n": c.n,
+        "article_id": c.article_id,
+        "title": c.title,
+        "source": c.source,
+        "published": c.published.isoformat() if c.published else None,
+        "url": c.url,
+        "external_id": c.external_id,
+        "snippet": c.marked_snippet(),
+        "also": [
+            {
+                "article_id": o.article_id,
+                "external_id": o.external_id,
+                "title": o.title,
+                "source": o.source,
+                "url": o.url,
+            }
+            for o in c.also
+        ],
     }
 
 
@@ -241,18 +251,31 @@ def print_answer(answer: Answer) -> None:
     if answer.sentences:
         _out()
     for c in answer.citations:
-        when = c.published.strftime("%Y-%m-%d %H:%M %z") if c.published else "undated"
-        _out(f"[{c.n}] {c.title} — {c.source or 'unknown source'}, {when}")
-        if c.url:
-            _out(f"    {c.url}")
-        _out(f"    {c.marked_snippet()}")
-        for other in c.also:
-            _out(f"    also: {other.title} — {other.source or 'unknown source'}")
+        _print_citation(c)
+    if answer.related:
+        _out()
+        _out("Related:")
+        for c in answer.related:
+            _print_citation(c)
+
+
+def _print_citation(c: Citation) -> None:
+    when = c.published.strftime("%Y-%m-%d %H:%M %z") if c.published else "undated"
+    _out(f"[{c.n}] {c.title} — {c.source or 'unknown source'}, {when}")
+    if c.url:
+        _out(f"    {c.url}")
+    _out(f"    {c.marked_snippet()}")
+    for other in c.also:
+        _out(f"    also: {other.title} — {other.source or 'unknown source'}")
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    if bool(args.batch) == bool(args.question):
+        raise NewsbotError("give a question, or --batch FILE (one question per line)")
     service = NewsService.open(settings)
     try:
+        if args.batch:
+            return _ask_batch(service, args, settings)
         answer = service.ask(
             " ".join(args.question),
             scope=_scope_from(settings, args.scope),
@@ -265,6 +288,59 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         _jsonl(answer_to_json(answer))
     else:
         print_answer(answer)
+    return 0
+
+
+def batch_questions(lines: Iterable[str]) -> Iterator[tuple[object | None, str]]:
+    """(id, question) for each non-blank line: a JSON object with "question" and "id"
+    (or "qid"), or a plain line of text (no id). A JSON line without a question gives
+    an empty question, which ``ask`` refuses with a reason like any other."""
+    for line in lines:
+        text = line.strip()
+        if not text:
+            continue
+        if text.startswith("{"):
+            try:
+                record = json.loads(text)
+            except json.JSONDecodeError:
+                record = None
+            if isinstance(record, dict):
+                qid = record.get("id", record.get("qid"))
+                question = record.get("question")
+                yield qid, question if isinstance(question, str) else ""
+                continue
+        yield None, text
+
+
+def _ask_batch(service: NewsService, args: argparse.Namespace, settings: Settings) -> int:
+    """One answer per question, in input order, from one open engine. A refused question
+    is an answer line with its reason, so one bad line never stops the batch."""
+    scope = _scope_from(settings, args.scope)
+    filters = _filters(args)
+    with ExitStack() as stack:
+        source = (
+            sys.stdin
+            if args.batch == "-"
+            else stack.enter_context(Path(args.batch).open(encoding="utf-8"))
+        )
+        for qid, question in batch_questions(source):
+            keyed: dict[str, object] = {} if qid is None else {"id": qid}
+            try:
+                if not question.strip():
+                    raise QueryError("the line has no question")
+                answer = service.ask(question, scope=scope, filters=filters, limit=args.limit)
+            except QueryError as exc:
+                if args.json:
+                    _jsonl({**keyed, "query": question, "error": exc.reason})
+                else:
+                    _out(f"## {question}\nrefused: {exc.reason}\n")
+                continue
+            if args.json:
+                _jsonl({**keyed, **answer_to_json(answer)})
+            else:
+                _out(f"## {question}")
+                print_answer(answer)
+                _out()
     return 0
 
 
@@ -386,7 +462,13 @@ def build_parser(extra: AddCommands | None = None) -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_ingest)
 
     p = sub.add_parser("ask", help="answer a question with cited key sentences")
-    p.add_argument("question", nargs="+")
+    p.add_argument("question", nargs="*", help="the question (quotes optional)")
+    p.add_argument(
+        "--batch",
+        metavar="FILE",
+        help='questions one per line (JSON objects with "question" and "id", or plain text; '
+        "- for stdin); one answer per line, in input order",
+    )
     _query_options(p)
     p.set_defaults(handler=cmd_ask)
 

@@ -75,8 +75,6 @@ class AnswerSettings:
     max_citations: int = 3
     # Key sentences in one answer.
     max_sentences: int = 4
-    # MMR trade-off between relevance (1.0) and novelty (0.0).
-    mmr_lambda: float = 0.7
     # Characters of passage shown as a citation snippet.
     snippet_chars: int = 240
 
@@ -199,8 +197,6 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("must be positive", key="index.refresh_seconds")
     if settings.answer.max_citations < 1 or settings.answer.max_sentences < 1:
         raise ConfigError("must be at least 1", key="answer")
-    if not 0.0 <= settings.answer.mmr_lambda <= 1.0:
-        raise ConfigError("must be in [0, 1]", key="answer.mmr_lambda")
 
 
 def resolve_config_path(explicit: str | os.PathLike[str] | None) -> Path | None:

@@ -40,6 +40,8 @@ class OtherSource:
     source: str | None
     url: str | None
     published: datetime | None
+    # The id the article was ingested with (a JSONL record's "id"), when it had one.
+    external_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class Citation:
     marks: tuple[tuple[int, int], ...] = ()
     score: float = 0.0
     also: tuple[OtherSource, ...] = ()
+    external_id: str | None = None
 
     def marked_snippet(self, open_mark: str = "**", close_mark: str = "**") -> str:
         """The snippet with query terms wrapped in the given marks."""
@@ -79,6 +82,8 @@ class Answer:
     query: str
     sentences: tuple[AnswerSentence, ...]
     citations: tuple[Citation, ...]
+    # Other stories that matched but that no sentence of the answer quotes.
+    related: tuple[Citation, ...] = ()
     # Offset of the first story shown, and whether more stories exist after these.
     offset: int = 0
     has_more: bool = False

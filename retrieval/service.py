@@ -78,6 +78,7 @@ class NewsService:
         # The index is not safe for concurrent mutation and search; operations are short.
         self._lock = threading.RLock()
         self._saved_position = index.position
+        self._stories_read = answering.StoryReader(tokenizer)
 
     # ----------------------------------------------------------------- life cycle
     @classmethod
@@ -88,7 +89,7 @@ class NewsService:
             migrate(engine)
         sessions = make_sessionmaker(engine)
         tokenizer = Tokenizer()
-        index = cls._load_snapshot(settings)
+        index = cls._load_snapshot(settings, tokenizer.signature)
         loaded = index.position if len(index) else None
         service = cls(settings, engine, sessions, index, tokenizer)
         with service.unit_of_work() as session:
@@ -103,10 +104,11 @@ class NewsService:
         return service
 
     @staticmethod
-    def _load_snapshot(settings: Settings) -> BM25Index:
+    def _load_snapshot(settings: Settings, analysis: str) -> BM25Index:
         path = settings.snapshot_path()
         params = settings.index
         fresh = BM25Index(k1=params.k1, b=params.b, epsilon=params.epsilon)
+        fresh.analysis = analysis
         if not path.exists():
             return fresh
         try:
@@ -116,6 +118,9 @@ class NewsService:
             return fresh
         if (index.k1, index.b, index.epsilon) != (params.k1, params.b, params.epsilon):
             log.info("BM25 parameters changed since the snapshot; rebuilding")
+            return fresh
+        if index.analysis != analysis:
+            log.info("the tokenizer changed since the snapshot; rebuilding")
             return fresh
         return index
 
@@ -309,12 +314,12 @@ class NewsService:
         filters = filters or SearchFilters()
         limit = limit or self.settings.answer.max_citations
         with self.unit_of_work() as session:
-            tokens, stories = self._stories(question, scope, filters, session, offset + limit + 1)
+            _, stories = self._stories(question, scope, filters, session, offset + limit + 1)
             return answering.compose_answer(
                 question,
                 stories,
-                tokens,
                 self.tokenizer,
+                self._stories_read,
                 self.index,
                 self.settings.answer,
                 offset=offset,

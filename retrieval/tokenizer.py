@@ -6,7 +6,9 @@ character bigrams (those scripts do not put spaces between words, and bigrams le
 Korean query find Korean text without a dictionary). Any other word loses a possessive
 ``'s``, is split at periods and commas that do not sit between two digits ("U.S.",
 "end.Next") while number groups are joined ("1,750" -> "1750", "3.5" kept), and is
-then dropped when it is a stopword or else Snowball-stemmed. Hyphens, currency signs
+then dropped when it is a stopword or else Snowball-stemmed, irregular verb forms first
+being mapped to their base form ("won" -> "win", "fled" -> "flee") so that a question
+and the text meet whatever the tense. Hyphens, currency signs
 and other punctuation separate words, so "Korea-Russia" and "Korea Russia" agree.
 """
 
@@ -22,6 +24,7 @@ import regex
 import Stemmer
 
 from retrieval.errors import ConfigError
+from retrieval.stopwords import irregular_forms
 from retrieval.stopwords import stopwords as load_stopwords
 
 # Han (Chinese characters, kanji), Hiragana, Katakana, Hangul, and the Katakana
@@ -52,6 +55,9 @@ _PARALLEL_MIN_TEXTS = 2_000
 _PARALLEL_MIN_CHARS = 2_000_000
 # Chunks per worker process: more chunks balance uneven texts, fewer cut pickling.
 _CHUNKS_PER_WORKER = 4
+# Version of the analysis (word lists, mapping rules): an index built by another version
+# holds other terms, so a snapshot records it and is rebuilt when it differs.
+ANALYSIS_VERSION = 2
 
 
 def _normalize(text: str) -> str:
@@ -83,6 +89,7 @@ class Tokenizer:
         self._language = language.lower()
         self._stopwords = load_stopwords(self._language) if stopwords else frozenset()
         self._stemmer = Stemmer.Stemmer(self._language) if stem else None
+        self._base_forms = irregular_forms(self._language) if stem else {}
         self._cache: dict[str, tuple[str, ...]] = {}
 
     def __getstate__(self) -> dict[str, object]:
@@ -104,6 +111,14 @@ class Tokenizer:
         return (
             f"Tokenizer(stopwords={self._use_stopwords}, stem={self._use_stem}, "
             f"language={self._language!r})"
+        )
+
+    @property
+    def signature(self) -> str:
+        """What decides the terms this tokenizer produces; equal signatures, equal terms."""
+        return (
+            f"v{ANALYSIS_VERSION}:{self._language}:stopwords={int(self._use_stopwords)}"
+            f":stem={int(self._use_stem)}"
         )
 
     def tokenize(self, text: str) -> list[str]:
@@ -178,7 +193,9 @@ class Tokenizer:
             bare = part[:-2] if part.endswith("'s") else part
             if not bare or bare in self._stopwords:
                 continue
-            out.append(self._stemmer.stemWord(bare) if self._stemmer is not None else bare)
+            if self._stemmer is not None:
+                bare = self._stemmer.stemWord(self._base_forms.get(bare, bare))
+            out.append(bare)
         tokens = tuple(out)
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()

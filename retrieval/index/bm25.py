@@ -76,6 +76,9 @@ class BM25Index:
     def __init__(self, k1: float = 1.5, b: float = 0.75, epsilon: float = 0.25) -> None:
         self.k1, self.b, self.epsilon = float(k1), float(b), float(epsilon)
         self.position = 0  # change-log position of the owner; saved with snapshots
+        # The owner's tokenizer signature; saved with snapshots, so that an index built
+        # with other terms is rebuilt rather than searched with mismatched ones.
+        self.analysis = ""
         self._lock = threading.RLock()
         self._vocab = _TermIds()
         self._df = np.zeros(1024, dtype=np.int64)

@@ -68,6 +68,7 @@ def _write(index: BM25Index, tmp: Path) -> None:
         "b": index.b,
         "epsilon": index.epsilon,
         "position": index.position,
+        "analysis": index.analysis,
         "passages": len(index),
         "slots": index._columns.size,
         "vocabulary": len(index._vocab),
@@ -139,6 +140,7 @@ def _restore(
 
     index = cls(k1=float(header["k1"]), b=float(header["b"]), epsilon=float(header["epsilon"]))
     index.position = int(header["position"])
+    index.analysis = str(header.get("analysis", ""))
     n_slots, n_terms = int(header["slots"]), int(header["vocabulary"])
     if not isinstance(terms, list) or len(terms) != n_terms or len(set(terms)) != n_terms:
         raise ValueError("vocabulary does not match the header")

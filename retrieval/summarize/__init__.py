@@ -1,4 +1,4 @@
-"""Extractive summaries: key sentences of an article, and sentences answering a question.
+"""Extractive summaries: the key sentences of an article.
 
 Every sentence returned is a verbatim span of the text it came from, so it can be
 quoted and cited as is.
@@ -6,8 +6,7 @@ quoted and cited as is.
 
 from __future__ import annotations
 
-from retrieval.summarize.answer import Candidate, Picked, answer_sentences
 from retrieval.summarize.article import key_sentences
 from retrieval.summarize.features import Tokenize
 
-__all__ = ["Candidate", "Picked", "Tokenize", "answer_sentences", "key_sentences"]
+__all__ = ["Tokenize", "key_sentences"]

@@ -1,0 +1,97 @@
+"""Which story answers: the candidate stories re-scored as whole articles.
+
+Passage retrieval finds the candidates; a question, though, is about a story, and its
+terms are spread over the story (the name in the lead, the event three paragraphs
+down). Each candidate's lead article is therefore scored as one document: BM25 over
+its title and body with the index's idf, lengths normalised within the candidates, plus
+a bonus for the question's adjacent term pairs found adjacent in the article (names
+and phrases: "Larry King", "D-Day").
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+from retrieval.sentences import Span, split_sentences
+from retrieval.tokenizer import Tokenizer
+
+Weight = Callable[[str], float]
+
+# Weight of one matched adjacent pair of question terms, in units of the pair's rarer
+# term's idf: a phrase match is strong evidence, about as much as one more occurrence
+# of a rare query term in BM25.
+PHRASE_WEIGHT = 1.0
+
+
+@dataclass(frozen=True)
+class StoryText:
+    """A story's lead article as sentences with their terms (verbatim spans of ``body``)."""
+
+    body: str
+    spans: tuple[Span, ...]
+    terms: tuple[tuple[str, ...], ...]  # per sentence
+    title_terms: tuple[str, ...]
+
+    def sentence(self, i: int) -> str:
+        return self.body[self.spans[i].start : self.spans[i].end]
+
+    def counts(self) -> Counter[str]:
+        counts = Counter(self.title_terms)
+        for terms in self.terms:
+            counts.update(terms)
+        return counts
+
+    def pairs(self) -> set[tuple[str, str]]:
+        """Adjacent term pairs within a sentence (or the title)."""
+        out: set[tuple[str, str]] = set(pairwise(self.title_terms))
+        for terms in self.terms:
+            out.update(pairwise(terms))
+        return out
+
+    @property
+    def length(self) -> int:
+        return len(self.title_terms) + sum(len(t) for t in self.terms)
+
+
+def read_story(title: str, body: str, tokenizer: Tokenizer) -> StoryText:
+    spans = tuple(split_sentences(body))
+    return StoryText(
+        body=body,
+        spans=spans,
+        terms=tuple(tuple(tokenizer.tokenize(body[s.start : s.end])) for s in spans),
+        title_terms=tuple(tokenizer.tokenize(title)),
+    )
+
+
+def story_scores(
+    query_terms: Sequence[str],
+    stories: Sequence[StoryText],
+    idf: Weight,
+    *,
+    k1: float,
+    b: float,
+) -> list[float]:
+    """Each story's whole-article BM25 for the query plus its phrase bonus."""
+    if not stories:
+        return []
+    terms = list(dict.fromkeys(query_terms))
+    weights = {t: max(0.0, idf(t)) for t in terms}
+    wanted_pairs = {(a, c) for a, c in pairwise(query_terms) if a != c}
+    lengths = [max(1, s.length) for s in stories]
+    average = sum(lengths) / len(lengths)
+    scores: list[float] = []
+    for story, length in zip(stories, lengths, strict=True):
+        counts = story.counts()
+        norm = k1 * (1.0 - b + b * length / average)
+        score = 0.0
+        for term in terms:
+            tf = counts.get(term, 0)
+            if tf:
+                score += weights[term] * tf * (k1 + 1.0) / (tf + norm)
+        for a, c in wanted_pairs & story.pairs():
+            score += PHRASE_WEIGHT * min(weights[a], weights[c])
+        scores.append(score)
+    return scores
