@@ -1,14 +1,16 @@
 """Which sentences of a story answer the question.
 
 Within the chosen story, a sentence answers when it shares the question's focus terms
-(each distinct term once: a long sentence that names the subject and the event is the
-one that holds the answer, so length is not penalised as BM25 would) and holds a word of
-the expected answer type that the question does not already contain. Ties go to the
-earlier sentence: news stories put their facts first.
+(each distinct term once, weighted by its rarity among the story's sentences: the topic
+words recur everywhere, the event asked about does not; a long sentence is not
+penalised as BM25 would, since the one that names subject and event is long) and holds
+a word of the expected answer type that the question does not already contain. Ties go
+to the earlier sentence: news stories put their facts first.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import regex
@@ -49,15 +51,17 @@ class SentenceScore:
 def rank_sentences(question: Question, story: StoryText) -> list[SentenceScore]:
     """The story's sentences that match the question, best first."""
     focus = set(question.focus)
+    weight = _story_weights(focus, story)
     ranked: list[SentenceScore] = []
     for i, terms in enumerate(story.terms):
         own = focus.intersection(terms)
-        matched = float(len(own))
+        matched = sum(weight[t] for t in own)
         text = story.sentence(i)
         if i and CONTEXT_SHARE and refers_back(text):
             # "He was arrested on Friday" answers "When was Smith arrested?" when the
             # sentence before names Smith: its terms count, at a discount.
-            matched += CONTEXT_SHARE * len(focus.intersection(story.terms[i - 1]) - own)
+            inherited = focus.intersection(story.terms[i - 1]) - own
+            matched += CONTEXT_SHARE * sum(weight[t] for t in inherited)
         typed = has_expected(text, question)
         if not matched and not typed:
             continue
@@ -66,6 +70,26 @@ def rank_sentences(question: Question, story: StoryText) -> list[SentenceScore]:
         ranked.append(SentenceScore(i, score * min(1.0, words / MIN_ANSWER_WORDS), typed))
     ranked.sort(key=lambda s: (-s.score, s.index))
     return ranked
+
+
+def _story_weights(focus: set[str], story: StoryText) -> dict[str, float]:
+    """Each focus term's worth within the story: 1 for a term in one sentence, less for a
+    term in many. The story was chosen for its topic words, which recur throughout it;
+    the answer sentence is the one that also holds the question's rarer words (the
+    event asked about: "won" in a story full of "Australian Open")."""
+    count = len(story.terms)
+    frequency = dict.fromkeys(focus, 0)
+    for terms in story.terms:
+        for term in focus.intersection(terms):
+            frequency[term] += 1
+    top = math.log(1.0 + (count - 0.5) / 1.5) if count else 1.0
+    if top <= 0:
+        return dict.fromkeys(focus, 1.0)
+    # BM25's idf over the story's sentences, scaled to 1 for a term in one sentence.
+    return {
+        term: math.log(1.0 + (count - df + 0.5) / (df + 0.5)) / top if df else 1.0
+        for term, df in frequency.items()
+    }
 
 
 def refers_back(sentence: str) -> bool:

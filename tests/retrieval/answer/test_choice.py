@@ -1,0 +1,95 @@
+"""Story and sentence choice on small stories written for these tests."""
+
+from __future__ import annotations
+
+from retrieval.answer.question import analyze
+from retrieval.answer.sentence_choice import rank_sentences, refers_back
+from retrieval.answer.story_choice import read_story, story_scores
+from retrieval.tokenizer import Tokenizer
+
+TOKENIZER = Tokenizer()
+
+# The first sentence shares more words with "Who won the Australian Open?"; the second
+# names the winner. As in any story, the topic words recur through it.
+OPEN_FINAL = (
+    "The Australian Open final drew a record crowd to Melbourne Park on Saturday. "
+    "Naomi Osaka won the title in straight sets. "
+    "Australian Open organisers said ticket sales beat last year's. "
+    "Players praised the new roof over the Australian Open's main court. "
+    "The Open closes the first month of the tennis season."
+)
+
+
+def _ranked_texts(question: str, body: str) -> list[str]:
+    story = read_story("Tennis", body, TOKENIZER)
+    return [story.sentence(s.index) for s in rank_sentences(analyze(question, TOKENIZER), story)]
+
+
+def test_who_won_prefers_the_sentence_naming_the_winner() -> None:
+    ranked = _ranked_texts("Who won the Australian Open?", OPEN_FINAL)
+    assert ranked[0].startswith("Naomi Osaka won the title")
+
+
+def test_when_prefers_a_sentence_with_a_time() -> None:
+    body = (
+        "The ferry that sank off the island carried 300 passengers, the ferry company said. "
+        "Rescuers said the ferry sank on Tuesday night in heavy seas. "
+        "Relatives gathered at the port."
+    )
+    assert _ranked_texts("When did the ferry sink?", body)[0].startswith("Rescuers said")
+
+
+def test_how_many_prefers_a_sentence_with_a_number() -> None:
+    body = (
+        "Floods killed people across the region, and the floods destroyed roads. "
+        "Officials said 41 people died in the floods. "
+        "Aid agencies appealed for help."
+    )
+    assert _ranked_texts("How many people died in the floods?", body)[0].startswith("Officials")
+
+
+def test_why_prefers_a_sentence_with_a_reason() -> None:
+    body = (
+        "The US cyber security chief resigned on Monday, the agency said. "
+        "He resigned because of a dispute over the agency's cyber security budget. "
+        "The security agency's deputy chief takes over."
+    )
+    ranked = _ranked_texts("Why did the cyber security chief resign?", body)
+    assert ranked[0].startswith("He resigned because")
+
+
+def test_a_back_reference_borrows_the_previous_sentence_terms() -> None:
+    body = (
+        "Police named the suspect as John Barker, a local builder. "
+        "He was arrested on Friday at his home. "
+        "Neighbours said the street was quiet."
+    )
+    assert _ranked_texts("When was John Barker arrested?", body)[0].startswith("He was arrested")
+    assert refers_back("He was arrested on Friday.")
+    assert refers_back('"and we will not stop," she said.')
+    assert not refers_back("Police arrested him on Friday.")
+
+
+def test_sentences_matching_nothing_are_left_out() -> None:
+    ranked = _ranked_texts("What did Harbourton approve?", OPEN_FINAL)
+    assert ranked == []
+
+
+def test_story_choice_scores_the_whole_article_and_phrases() -> None:
+    spread = read_story(
+        "Council news",
+        "The council met on Monday. Later the tidal barrage plan was approved.",
+        TOKENIZER,
+    )
+    partial = read_story(
+        "Council news", "The council met on Monday. Members discussed roads.", TOKENIZER
+    )
+    phrase = read_story("Energy", "The tidal barrage plan was approved.", TOKENIZER)
+    apart = read_story("Energy", "A barrage of questions met the tidal plan.", TOKENIZER)
+    terms = analyze("Did the council approve the tidal barrage?", TOKENIZER).focus
+    scores = story_scores(terms, [spread, partial], lambda t: 1.0, k1=1.2, b=0.75)
+    assert scores[0] > scores[1]
+    with_phrase, without = story_scores(
+        analyze("tidal barrage", TOKENIZER).focus, [phrase, apart], lambda t: 1.0, k1=1.2, b=0.0
+    )
+    assert with_phrase > without
