@@ -20,7 +20,8 @@ from typing import Any
 from aiohttp import BodyPartReader, hdrs, web
 
 from .recording import RecordedFile, RecordedRequest, Recorder
-from .store import ApiError
+from .store import ApiError, invalid_form_body
+from .validation import Validation
 
 API_PREFIX = "/api/v10"
 
@@ -130,6 +131,7 @@ class RestApi:
         self.token = token
         self.app = web.Application(client_max_size=64 * 1024 * 1024)
         self.fault_hook: FaultHook | None = None
+        self.validation = Validation()
 
     def add(self, method: str, path: str, handler: Handler, *, auth: bool = True) -> None:
         """Register ``handler``; ``auth=False`` for token-addressed webhook routes."""
@@ -147,11 +149,16 @@ class RestApi:
                 body=body,
                 files=files,
             )
+            problems = self.validation.check(request.method, record.path, route, body, files)
             fault = self.fault_hook(route, record.params, body) if self.fault_hook else None
+            if problems:
+                fault = None  # Discord refuses a malformed body before anything else
             if fault is None or fault.after_handling:
                 try:
                     if auth and request.headers.get(hdrs.AUTHORIZATION) != f"Bot {self.token}":
                         raise ApiError(401, 0, "401: Unauthorized")
+                    if problems:
+                        raise invalid_form_body(problems)
                     status, data = await handler(Call(record.params, record.query, body, files))
                 except ApiError as exc:
                     status, data = exc.status, exc.to_json()

@@ -31,6 +31,7 @@ from .recording import DEFAULT_TIMEOUT, Predicate, RecordedRequest, Recorder
 from .rest import API_PREFIX, RestApi
 from .routes import CoreRoutes
 from .store import FLAG_LOADING, InteractionState, MessageStore
+from .validation import Validation
 
 _MESSAGE_ROUTES = (
     "POST /channels/{channel_id}/messages",
@@ -121,6 +122,11 @@ class FakeDiscord:
 
     def errors(self) -> list[RecordedRequest]:
         return self.recorder.errors()
+
+    @property
+    def validation(self) -> Validation:
+        """The request gate: bodies checked against Discord's description and rules."""
+        return self.api.validation
 
     async def wait_for_request(
         self, predicate: Predicate, *, since: int = 0, timeout: float = DEFAULT_TIMEOUT
