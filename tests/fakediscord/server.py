@@ -111,6 +111,10 @@ class FakeDiscord:
             discord.http.Route.BASE = old_base
             discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
 
+    def advance_clock(self, seconds: float) -> None:
+        """Let ``seconds`` pass for the fake (interaction deadlines and token lifetimes)."""
+        self.store.clock.advance(seconds)
+
     # --- the request log ---------------------------------------------------------
 
     @property
@@ -208,6 +212,7 @@ class FakeDiscord:
     async def _dispatch_interaction(
         self, state: InteractionState, data: JSON, message: JSON | None = None
     ) -> InteractionState:
+        state.dispatched_at = self.store.clock.now()
         self.store.interactions[state.token] = state
         payload = events.interaction_payload(self.world, state, data, message)
         await self.gateway.dispatch("INTERACTION_CREATE", payload, guild_id=state.channel.guild_id)

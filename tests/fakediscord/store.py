@@ -50,6 +50,20 @@ def invalid_form_body(problems: list[str]) -> ApiError:
     return ApiError(400, 50035, "Invalid Form Body", problems)
 
 
+class FakeClock:
+    """The fake's own monotonic clock: real time plus what a test skipped with ``advance``,
+    so a test can outlive an interaction token without waiting 15 minutes."""
+
+    def __init__(self) -> None:
+        self.skipped = 0.0
+
+    def now(self) -> float:
+        return time.monotonic() + self.skipped
+
+    def advance(self, seconds: float) -> None:
+        self.skipped += seconds
+
+
 @dataclass
 class InteractionState:
     """What the fake remembers of an interaction it dispatched."""
@@ -72,6 +86,7 @@ class MessageStore:
     def __init__(self, world: World, cdn_base: str) -> None:
         self.world = world
         self.cdn_base = cdn_base
+        self.clock = FakeClock()
         self.messages: dict[int, JSON] = {}
         self.interactions: dict[str, InteractionState] = {}
         # (channel id, nonce) -> message id of messages sent with ``enforce_nonce``.
