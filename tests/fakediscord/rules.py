@@ -118,9 +118,12 @@ def select_alone(call: MessageCall) -> list[str]:
     out = []
     for path, item in _components(call.body.get("components") or []):
         children = item.get("components") or []
-        if item.get("type") == ACTION_ROW and len(children) > 1:
-            if any(c.get("type") in SELECT_TYPES for c in children):
-                out.append(f"{path}: a select menu must be alone in its action row")
+        if (
+            item.get("type") == ACTION_ROW
+            and len(children) > 1
+            and any(c.get("type") in SELECT_TYPES for c in children)
+        ):
+            out.append(f"{path}: a select menu must be alone in its action row")
     return out
 
 

@@ -114,9 +114,9 @@ class DiscordSpec:
     """Discord's API description, with one cached validator per operation."""
 
     def __init__(self, document: dict[str, Any]) -> None:
-        from jsonschema import Draft202012Validator  # noqa: PLC0415 - dev-only dependency
-        from referencing import Registry, Resource  # noqa: PLC0415
-        from referencing.jsonschema import DRAFT202012  # noqa: PLC0415
+        from jsonschema import Draft202012Validator
+        from referencing import Registry, Resource
+        from referencing.jsonschema import DRAFT202012
 
         self.document = document
         resource = Resource.from_contents(document, default_specification=DRAFT202012)

@@ -12,9 +12,8 @@ from typing import Any
 import aiohttp
 import pytest_asyncio
 
-from tests.fakediscord import FLAG_EPHEMERAL, FakeDiscord, InteractionState
+from tests.fakediscord import FLAG_EPHEMERAL, FakeDiscord, InteractionState, events
 from tests.fakediscord.fixtures import fake_discord
-from tests.fakediscord import events
 from tests.fakediscord.interaction_routes import (
     ACK_DEADLINE_SECONDS,
     INTERACTION_COMMAND,

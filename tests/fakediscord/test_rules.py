@@ -34,8 +34,7 @@ _GOOD_MESSAGE = MessageCall(
     {
         "content": "c" * 2000,
         "embeds": [{"title": "t", "description": "d" * 3000}, {"description": "d" * 2999}],
-        "components": [_row(_button(f"b{n}"), _button(f"c{n}")) for n in range(5)]
-        + [],
+        "components": [_row(_button(f"b{n}"), _button(f"c{n}")) for n in range(5)] + [],
         "attachments": [{"id": "0"}],
     },
     (_file(0),),
@@ -93,7 +92,9 @@ BAD_COMMANDS: dict[str, list[dict[str, Any]]] = {
             ]
         )
     ],
-    "subcommands_alone": [_command(options=[_sub("a"), {"type": 3, "name": "q", "description": "d"}])],
+    "subcommands_alone": [
+        _command(options=[_sub("a"), {"type": 3, "name": "q", "description": "d"}])
+    ],
     "command_total": [
         _command(
             options=[
@@ -111,9 +112,12 @@ BAD_COMMANDS: dict[str, list[dict[str, Any]]] = {
     "string_choice_values": [
         _command(
             options=[
-                {"type": 3, "name": "q", "description": "d", "choices": [
-                    {"name": "a", "value": "v" * 101}
-                ]}
+                {
+                    "type": 3,
+                    "name": "q",
+                    "description": "d",
+                    "choices": [{"name": "a", "value": "v" * 101}],
+                }
             ]
         )
     ],
@@ -156,7 +160,12 @@ def test_kept_attachments_are_referred_to_by_snowflake() -> None:
 
 
 def test_valid_commands_keep_the_rules() -> None:
-    group = {"type": 2, "name": "digest", "description": "d", "options": [_sub("set"), _sub("list")]}
+    group = {
+        "type": 2,
+        "name": "digest",
+        "description": "d",
+        "options": [_sub("set"), _sub("list")],
+    }
     commands = [
         _command(),
         _command(name="digest", options=[group]),

@@ -25,10 +25,22 @@ def test_the_description_is_loaded_once(spec: DiscordSpec) -> None:
     ("method", "path", "template"),
     [
         ("POST", "/channels/5/messages", "/channels/{channel_id}/messages"),
-        ("PATCH", "/webhooks/1/tok/messages/@original", "/webhooks/{webhook_id}/{webhook_token}/messages/@original"),
-        ("PATCH", "/webhooks/1/tok/messages/77", "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}"),
+        (
+            "PATCH",
+            "/webhooks/1/tok/messages/@original",
+            "/webhooks/{webhook_id}/{webhook_token}/messages/@original",
+        ),
+        (
+            "PATCH",
+            "/webhooks/1/tok/messages/77",
+            "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}",
+        ),
         ("POST", CALLBACK, "/interactions/{interaction_id}/{interaction_token}/callback"),
-        ("PUT", "/applications/1/guilds/2/commands", "/applications/{application_id}/guilds/{guild_id}/commands"),
+        (
+            "PUT",
+            "/applications/1/guilds/2/commands",
+            "/applications/{application_id}/guilds/{guild_id}/commands",
+        ),
     ],
 )
 def test_concrete_paths_find_their_operation(

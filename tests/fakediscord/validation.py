@@ -73,9 +73,10 @@ class Validation:
             creates = kind == _CALLBACK_MESSAGE
             return message_problems(MessageCall(data, files, creates=creates))
         if kind == _CALLBACK_AUTOCOMPLETE:
-            return [f"string_choice_values: {p}" for p in choice_value_problems(
-                data.get("choices"), "data"
-            )]
+            return [
+                f"string_choice_values: {p}"
+                for p in choice_value_problems(data.get("choices"), "data")
+            ]
         return []
 
     def check(
