@@ -84,6 +84,22 @@ def rate_limited(retry_after: float, *, bucket: str = "fake", scope: str = "user
     return Fault(429, body, headers)
 
 
+def rate_limit_every(nth: int, routes: frozenset[str], *, retry_after: float = 0.05) -> FaultHook:
+    """A fault hook answering every ``nth`` call of ``routes`` with a 429, the way Discord
+    spreads rate limits over a busy bot; the client must wait and retry each one."""
+    calls = [0]
+
+    def hook(route: str, params: Mapping[str, str], body: Any) -> Fault | None:
+        if route not in routes:
+            return None
+        calls[0] += 1
+        if calls[0] % nth:
+            return None
+        return rate_limited(retry_after, bucket=route.split(" ", 1)[1])
+
+    return hook
+
+
 def json_response(status: int, data: Any, headers: Mapping[str, str] | None = None) -> web.Response:
     """discord.py only decodes a body whose content type is exactly ``application/json``."""
     extra = dict(headers or {})

@@ -127,6 +127,13 @@ class FakeDiscord:
     def errors(self) -> list[RecordedRequest]:
         return self.recorder.errors()
 
+    def assert_clean(self) -> None:
+        """Fail if Discord would have refused a request body, or ignored an ephemeral flag
+        the bot relied on (the first followup after a public deferral)."""
+        self.validation.assert_clean()
+        ignored = self.interaction_routes.ignored_ephemeral
+        assert not ignored, f"followups meant to be private were shown to everyone: {ignored}"
+
     @property
     def validation(self) -> Validation:
         """The request gate: bodies checked against Discord's description and rules."""

@@ -11,13 +11,13 @@ import asyncio
 import logging
 from typing import Any
 
-import discord
 import pytest
 
 from bot.views import AnswerView
 from tests.bot.e2e.newsbot_harness import RunningNewsBot, assert_quiet_and_within_limits
 from tests.fakediscord import FakeDiscord, InteractionState
 from tests.fakediscord.interaction_routes import TOKEN_LIFETIME_SECONDS
+from tests.fakediscord.rest import rate_limit_every
 
 QUESTION = "What did Yoon and Luxon condemn?"
 # Seconds a test waits for a request the bot makes on its own (a view's timeout edit).
@@ -141,6 +141,47 @@ async def test_sync_payloads_pass_the_description(
     assert fake_discord.errors() == []
 
 
-def test_discord_errors_are_http_exceptions() -> None:
-    """The bot's fallbacks catch ``discord.HTTPException``; the fake's 401 becomes one."""
-    assert issubclass(discord.Forbidden, discord.HTTPException)
+# Routes that carry answers; every other call of them is answered 429 below.
+ANSWER_ROUTES = frozenset(
+    {
+        "POST /interactions/{interaction_id}/{token}/callback",
+        "POST /webhooks/{application_id}/{token}",
+        "PATCH /webhooks/{application_id}/{token}/messages/{message_id}",
+        "POST /channels/{channel_id}/messages",
+    }
+)
+RATE_LIMITED_EVERY = 2
+ASKERS = 3
+
+
+async def test_rate_limited_answers_are_delivered_exactly_once(newsbot: RunningNewsBot) -> None:
+    fake = newsbot.fake
+    await newsbot.bot.tree.sync()
+    fake.api.fault_hook = rate_limit_every(RATE_LIMITED_EVERY, ANSWER_ROUTES)
+    users = [fake.world.add_user(f"limited{n}").username for n in range(ASKERS)]
+    states = [await fake.slash("ask", {"question": QUESTION}, user=u) for u in users]
+    since = fake.mark()
+    asked = await fake.send_message("!news South Korea")
+    for state in states:
+        await fake.interaction_reply(state)
+    await fake.next_bot_message(since=since)
+    fake.api.fault_hook = None
+
+    limited = [r for r in fake.requests if r.status == 429]
+    assert limited and all(r.injected for r in limited)
+    # Deferrals and answers alike were refused at least once each round.
+    assert len(limited) >= ASKERS, [str(r) for r in fake.requests]
+    done = [r for r in fake.requests if r.ok and r.route in ANSWER_ROUTES]
+    for state in states:
+        mine = [r for r in done if r.params.get("token") == state.token]
+        assert sorted(r.route.split(" ")[0] for r in mine) == ["POST", "POST"], [
+            str(r) for r in mine
+        ]  # one deferral, one answer
+    replies = [
+        r
+        for r in done
+        if r.route == "POST /channels/{channel_id}/messages"
+        and str((r.body.get("message_reference") or {}).get("message_id")) == asked["id"]
+    ]
+    assert len(replies) == 1
+    assert_quiet_and_within_limits(fake)
