@@ -173,6 +173,8 @@ class RestApi:
                 try:
                     if auth and request.headers.get(hdrs.AUTHORIZATION) != f"Bot {self.token}":
                         raise ApiError(401, 0, "401: Unauthorized")
+                    if any(p.startswith("attachment_size:") for p in problems):
+                        raise ApiError(413, 40005, "Request entity too large", problems)
                     if problems:
                         raise invalid_form_body(problems)
                     status, data = await handler(Call(record.params, record.query, body, files))
