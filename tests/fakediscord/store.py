@@ -158,8 +158,10 @@ class MessageStore:
             raise invalid_form_body(problems)
         edited = dict(message)
         for key in _EDITABLE:
-            if key in body and body[key] is not None:
-                edited[key] = body[key]
+            if key in body:
+                # An explicit null clears the field, as on Discord; a missing key keeps it.
+                cleared: Any = "" if key == "content" else []
+                edited[key] = cleared if body[key] is None else body[key]
         if "attachments" in body or files:
             keep = {str(a.get("id")) for a in body.get("attachments") or []}
             old = [a for a in message["attachments"] if a["id"] in keep]

@@ -105,3 +105,17 @@ async def test_an_ephemeral_deferral_stays_private(
     _, first = await _call(http, fake_discord, "POST", _hook(fake_discord, state), public)
     assert first["flags"] & FLAG_EPHEMERAL
     assert fake_discord.interaction_routes.ignored_ephemeral == []
+
+
+async def test_an_edit_with_null_content_clears_it_and_a_missing_key_keeps_it(
+    fake_discord: FakeDiscord, http: aiohttp.ClientSession
+) -> None:
+    state = _interaction(fake_discord)
+    embed = {"title": "t", "description": "d"}
+    first = {"type": 4, "data": {"content": "old", "allowed_mentions": NO_MENTIONS}}
+    await _call(http, fake_discord, "POST", _callback(state), first)
+    edit = _hook(fake_discord, state) + "/messages/@original"
+    _, kept = await _call(http, fake_discord, "PATCH", edit, {"embeds": [embed]})
+    assert kept["content"] == "old" and kept["embeds"] == [embed]
+    _, cleared = await _call(http, fake_discord, "PATCH", edit, {"content": None})
+    assert cleared["content"] == "" and cleared["embeds"] == [embed]
