@@ -15,7 +15,7 @@ import pytest
 
 from bot.views import AnswerView
 from tests.bot.e2e.newsbot_harness import RunningNewsBot, assert_quiet_and_within_limits
-from tests.fakediscord import FakeDiscord, InteractionState
+from tests.fakediscord import FakeDiscord, InteractionState, RecordedRequest
 from tests.fakediscord.interaction_routes import TOKEN_LIFETIME_SECONDS
 from tests.fakediscord.rest import rate_limit_every
 
@@ -164,7 +164,16 @@ async def test_rate_limited_answers_are_delivered_exactly_once(newsbot: RunningN
     asked = await fake.send_message("!news South Korea")
     for state in states:
         await fake.interaction_reply(state)
-    await fake.next_bot_message(since=since)
+
+    def replies_to_mention(request: RecordedRequest) -> bool:
+        reference = request.message.get("message_reference") or {}
+        return (
+            request.ok
+            and request.route == "POST /channels/{channel_id}/messages"
+            and str(reference.get("message_id")) == asked["id"]
+        )
+
+    await fake.wait_for_request(replies_to_mention, since=since)
     fake.api.fault_hook = None
 
     limited = [r for r in fake.requests if r.status == 429]
@@ -177,11 +186,5 @@ async def test_rate_limited_answers_are_delivered_exactly_once(newsbot: RunningN
         assert sorted(r.route.split(" ")[0] for r in mine) == ["POST", "POST"], [
             str(r) for r in mine
         ]  # one deferral, one answer
-    replies = [
-        r
-        for r in done
-        if r.route == "POST /channels/{channel_id}/messages"
-        and str((r.body.get("message_reference") or {}).get("message_id")) == asked["id"]
-    ]
-    assert len(replies) == 1
+    assert len([r for r in done if replies_to_mention(r)]) == 1
     assert_quiet_and_within_limits(fake)
