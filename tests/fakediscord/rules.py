@@ -169,16 +169,18 @@ def attachment_size(call: MessageCall) -> list[str]:
 
 
 def attachments_match_files(call: MessageCall) -> list[str]:
-    """Each ``files[n]`` is described by ``attachments`` entry ``id: n`` and vice versa
-    (entries with real snowflakes keep attachments already on the message)."""
+    """When the ``attachments`` array is sent, each ``files[n]`` is described by its entry
+    ``id: n`` and vice versa (entries with real snowflakes keep attachments already on
+    the message). Without the array Discord attaches the files in order."""
     uploads = {f.field for f in call.files}
     described = call.body.get("attachments")
     if described is None:
-        return [] if not uploads else ["attachments: files were sent without the array"]
+        return []
     out = []
     indexes = set()
     for n, entry in enumerate(described):
-        ref = int(str(entry.get("id", -1))) if str(entry.get("id", "")).isdigit() else -1
+        raw = str(entry.get("id", "")) if isinstance(entry, dict) else ""
+        ref = int(raw) if raw.isdigit() else -1
         if 0 <= ref < _UPLOAD_INDEX_MAX:
             indexes.add(ref)
             if f"files[{ref}]" not in uploads:

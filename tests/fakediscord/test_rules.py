@@ -150,8 +150,14 @@ def test_link_buttons_need_a_url_and_other_buttons_a_custom_id() -> None:
     assert message_problems(MessageCall({"components": [_row(no_id)]}))
 
 
-def test_files_sent_without_an_attachments_array_are_refused() -> None:
-    assert message_problems(MessageCall({"content": "c"}, (_file(0),)))
+def test_files_sent_without_an_attachments_array_are_attached_in_order() -> None:
+    assert message_problems(MessageCall({"content": "c"}, (_file(0),))) == []
+
+
+def test_an_upload_missing_from_the_attachments_array_is_refused() -> None:
+    body = {"attachments": [{"id": "0"}]}
+    problems = message_problems(MessageCall(body, (_file(0), _file(1))))
+    assert problems == ["attachments_match_files: files[1]: not described in attachments"]
 
 
 def test_kept_attachments_are_referred_to_by_snowflake() -> None:
