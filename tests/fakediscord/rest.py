@@ -1,7 +1,9 @@
 """The fake REST API: routing, body parsing, authorisation, recording and fault injection.
 
 Each handler takes a parsed ``Call`` and returns ``(status, json)`` or raises
-``ApiError``; the wrapper records the call and its answer in the ``Recorder``. Any path
+``ApiError``; the wrapper records the call and its answer in the ``Recorder``. Before
+any handler runs, the body passes the ``Validation`` gate (Discord's API description
+and ``rules``) and is refused with Discord's 400 if it fails. Any path
 without a handler answers 404 and is recorded as ``UNHANDLED``, so a test notices when
 the client uses an endpoint the fake does not model.
 

@@ -25,8 +25,8 @@ MESSAGE_ROUTES = {
     "PATCH /webhooks/{application_id}/{token}/messages/{message_id}": False,
 }
 CALLBACK_ROUTE = "POST /interactions/{interaction_id}/{token}/callback"
-# Interaction callback types whose ``data`` is a message (created / edited) or choices.
-_CALLBACK_MESSAGE, _CALLBACK_DEFERRED, _CALLBACK_UPDATE, _CALLBACK_AUTOCOMPLETE = 4, 5, 7, 8
+# Interaction callback types whose ``data`` is a message (created, edited) or choices.
+_CALLBACK_MESSAGE, _CALLBACK_UPDATE, _CALLBACK_AUTOCOMPLETE = 4, 7, 8
 COMMAND_ROUTES = frozenset(
     {
         "PUT /applications/{application_id}/commands",
