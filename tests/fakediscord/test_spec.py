@@ -84,3 +84,23 @@ def test_string_permissions_pass_after_normalising(spec: DiscordSpec) -> None:
     command = {"name": "digest", "description": "d", "default_member_permissions": "32"}
     verdict = spec.check("PUT", "/applications/1/commands", [command])
     assert verdict is not None and verdict.ok
+
+
+@pytest.mark.parametrize(
+    ("data", "where"),
+    [
+        ({"embeds": [{"title": "t", "url": "https://e.com/" + "a" * 2048}]}, "data/embeds/0/url"),
+        ({"components": [{"type": 1, "components": []}]}, "data/components/0/components"),
+        ({"embeds": [{"title": "t", "color": 1 << 24}]}, "data/embeds/0/color"),
+    ],
+)
+def test_limits_the_description_encodes(spec: DiscordSpec, data: object, where: str) -> None:
+    verdict = spec.check("POST", CALLBACK, {"type": 4, "data": data})
+    assert verdict is not None and verdict.problems, data
+    assert all(p.startswith(where) for p in verdict.problems), verdict.problems
+
+
+def test_more_than_25_autocomplete_choices_are_refused(spec: DiscordSpec) -> None:
+    choices = [{"name": f"n{n}", "value": f"v{n}"} for n in range(26)]
+    verdict = spec.check("POST", CALLBACK, {"type": 8, "data": {"choices": choices}})
+    assert verdict is not None and not verdict.ok
