@@ -130,8 +130,9 @@ class FakeDiscord:
     def assert_clean(self) -> None:
         """Fail if Discord would have refused a request body, or ignored an ephemeral flag
         the bot relied on (the first followup after a public deferral)."""
-        self.validation.assert_clean()
         ignored = self.interaction_routes.ignored_ephemeral
+        self.interaction_routes.ignored_ephemeral = []
+        self.validation.assert_clean()
         assert not ignored, f"followups meant to be private were shown to everyone: {ignored}"
 
     @property

@@ -119,7 +119,7 @@ async def test_an_invalid_body_is_refused_and_fails_the_test(fake_discord: FakeD
     assert "embeds/0/color" in problem and "integer" in problem
     with pytest.raises(AssertionError, match="embeds/0/color"):
         fake_discord.validation.assert_clean()
-    fake_discord.validation.rejected.clear()
+    assert fake_discord.validation.rejected == [], "reported once"
 
 
 async def test_sync_payloads_pass_the_description(
