@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -35,10 +34,10 @@ _SEEN_MAX = 4096
 
 # Integer fields Discord also accepts as decimal strings (permission bit sets).
 _INT_STRINGS = frozenset({"default_member_permissions", "permissions", "allow", "deny"})
-# Fields holding a snowflake (or a list of them) that clients may send as JSON numbers.
+# Fields holding a snowflake (or a list of them) that clients may send as JSON numbers;
+# ``id`` only inside ``attachments`` (a component's ``id`` is an integer).
 _SNOWFLAKES = frozenset(
     {
-        "id",
         "message_id",
         "channel_id",
         "guild_id",
@@ -73,6 +72,16 @@ def _escape(part: str) -> str:
 
 def normalise(value: Any, key: str = "") -> Any:
     """``value`` with the encodings Discord accepts but the description refuses undone."""
+    if key == "attachments" and isinstance(value, list):
+        return [
+            {
+                k: str(v) if k == "id" and isinstance(v, int) else normalise(v, k)
+                for k, v in a.items()
+            }
+            if isinstance(a, dict)
+            else a
+            for a in value
+        ]
     if isinstance(value, dict):
         return {k: normalise(v, k) for k, v in value.items()}
     if isinstance(value, list):
@@ -185,9 +194,6 @@ class DiscordSpec:
                 self._seen.clear()
             self._seen[key] = problems
         return Verdict(operation, list(problems))
-
-    def paths(self) -> Iterable[str]:
-        return self.document["paths"].keys()
 
 
 @cache

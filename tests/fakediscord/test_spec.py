@@ -73,10 +73,17 @@ def test_bodiless_operations_are_not_checked(spec: DiscordSpec) -> None:
 
 
 def test_encodings_discord_accepts_are_normalised() -> None:
-    body = {"default_member_permissions": "32", "message_reference": {"message_id": 5}}
+    body = {
+        "default_member_permissions": "32",
+        "message_reference": {"message_id": 5},
+        "attachments": [{"id": 0, "filename": "a.png"}],
+        "components": [{"type": 1, "id": 1, "components": []}],
+    }
     assert normalise(body) == {
         "default_member_permissions": 32,
         "message_reference": {"message_id": "5"},
+        "attachments": [{"id": "0", "filename": "a.png"}],
+        "components": [{"type": 1, "id": 1, "components": []}],
     }
 
 
