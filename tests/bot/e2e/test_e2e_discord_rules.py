@@ -122,20 +122,23 @@ async def test_an_invalid_body_is_refused_and_fails_the_test(fake_discord: FakeD
     assert fake_discord.validation.rejected == [], "reported once"
 
 
+@pytest.mark.parametrize("in_guild", [False, True])
 async def test_sync_payloads_pass_the_description(
-    fake_discord: FakeDiscord, monkeypatch: pytest.MonkeyPatch
+    fake_discord: FakeDiscord, monkeypatch: pytest.MonkeyPatch, in_guild: bool
 ) -> None:
-    """``newsbot sync`` (``sync_commands``) registers commands Discord accepts."""
+    """``newsbot sync [--guild ID]`` (``sync_commands``) registers commands Discord accepts."""
     from bot.app import TOKEN_ENV, sync_commands
     from retrieval.config import Settings
 
+    guild_id = fake_discord.world.guild.id if in_guild else None
     monkeypatch.setenv(TOKEN_ENV, fake_discord.token)
     before = fake_discord.validation.checked
     with fake_discord.patched():
-        count = await sync_commands(Settings(), None)
+        count = await sync_commands(Settings(), guild_id)
     puts = [r for r in fake_discord.requests if r.method == "PUT" and "/commands" in r.path]
     assert len(puts) == 1 and puts[0].ok, [str(r) for r in fake_discord.requests]
-    assert count == len(puts[0].body) == len(fake_discord.core.commands[None])
+    assert ("/guilds/" in puts[0].path) is in_guild
+    assert count == len(puts[0].body) == len(fake_discord.core.commands[guild_id])
     if fake_discord.validation.spec is not None:
         assert fake_discord.validation.checked > before
     assert fake_discord.errors() == []
