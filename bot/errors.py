@@ -142,14 +142,20 @@ async def report_error(target: ErrorTarget, error: BaseException) -> ErrorReply:
 
 
 async def deliver(target: ErrorTarget, text: str) -> None:
-    """Send ``text`` privately where possible: ephemeral for interactions, a reply otherwise."""
+    """Send ``text`` privately where Discord allows: ephemeral for interactions (except in
+    place of a public deferral), a reply otherwise."""
     if isinstance(target, commands.Context) and target.interaction is not None:
         target = target.interaction
     if isinstance(target, discord.Interaction):
-        if target.response.is_done():
-            await target.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
-        else:
+        if not target.response.is_done():
             await target.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        elif await _public_placeholder(target):
+            # Discord fills a public "thinking..." message with the first followup and
+            # ignores that followup's ephemeral flag: the error replaces the placeholder in
+            # the open, like the answer it stands for would have.
+            await target.edit_original_response(content=text, allowed_mentions=NO_MENTIONS)
+        else:
+            await target.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
         return
     message = target.message if isinstance(target, commands.Context) else target
     await message.channel.send(
@@ -157,3 +163,19 @@ async def deliver(target: ErrorTarget, text: str) -> None:
         reference=message.to_reference(fail_if_not_exists=False),
         allowed_mentions=NO_MENTIONS,
     )
+
+
+async def _public_placeholder(interaction: discord.Interaction[Any]) -> bool:
+    """Whether the interaction's response is still a public "thinking..." deferral.
+
+    Only a deferral with a loading message (not a deferred update) leaves one; asking
+    Discord for it costs one request, made only on this error path.
+    """
+    if interaction.response.type is not discord.InteractionResponseType.deferred_channel_message:
+        return False
+    try:
+        original = await interaction.original_response()
+    except discord.HTTPException as exc:
+        log.warning("could not read the deferred response (HTTP %s): %s", exc.status, exc.text)
+        return False
+    return original.flags.loading and not original.flags.ephemeral

@@ -27,6 +27,8 @@ EMBED_AUTHOR_MAX = 256
 EMBEDS_TOTAL_MAX = 6000
 # Embed and link URLs longer than this are refused by Discord.
 URL_MAX = 2048
+# Bytes per uploaded file for a bot in a server without boosts (larger uploads get 413).
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 # Application command choices (autocomplete results and static choices).
 CHOICES_MAX = 25
 CHOICE_NAME_MAX = 100

@@ -135,8 +135,9 @@ def help_payload(prefix: str, *, message_content: bool) -> Payload:
     return Payload(embeds=[embed])
 
 
-def trend_payload(trend: Trend, days: int, image_name: str) -> Payload:
-    """The chart (an attachment) with totals and the peak days' headlines cited."""
+def trend_payload(trend: Trend, days: int, image_name: str | None) -> Payload:
+    """The chart (an attachment named ``image_name``; None: no chart) with totals and the
+    peak days' headlines cited."""
     embed = discord.Embed(
         colour=COLOUR,
         title=fit_rich(f"Articles about {trend.query}, last {days} days", EMBED_TITLE_MAX),
@@ -146,7 +147,8 @@ def trend_payload(trend: Trend, days: int, image_name: str) -> Payload:
     if busiest is not None and busiest.count:
         description += f" Busiest day: {busiest.day} ({busiest.count})."
     embed.description = description
-    embed.set_image(url=f"attachment://{image_name}")
+    if image_name is not None:
+        embed.set_image(url=f"attachment://{image_name}")
     avail = EMBEDS_TOTAL_MAX - text_len(embed.title or "") - text_len(description)
     add_citation_fields(embed, trend.peaks, avail, snippet=False)
     return Payload(embeds=[embed])

@@ -4,7 +4,7 @@ The view knows nothing about the engine: it is given a coroutine that fetches a 
 an offset, a renderer, and a coroutine that stores a vote. Only the person who asked may
 page (More edits the shared message); anyone may open the sources or vote, and those
 replies are ephemeral. After ``timeout`` seconds without a click the buttons are disabled
-by editing the message, so nobody clicks a dead button.
+by editing the message with the bot's token, so nobody clicks a dead button.
 """
 
 from __future__ import annotations
@@ -109,11 +109,24 @@ class AnswerView(discord.ui.View):
         self.disable()
         if self.message is None:
             return
+        # Through the channel's message endpoint with the bot's own token. An answer sent
+        # as an interaction followup is a webhook message, and its token dies 15 minutes
+        # after the interaction: a view kept alive by clicks outlives it (Discord answers
+        # 401, code 50027), and the buttons would stay enabled for good.
+        target = discord.PartialMessage(channel=self.message.channel, id=self.message.id)
         try:
-            await self.message.edit(view=self)
+            await target.edit(view=self)
+        except discord.NotFound:
+            # Deleted (or its channel was): there are no buttons left to disable.
+            log.info("message %s is gone; no buttons to disable", self.message.id)
         except discord.HTTPException as exc:
-            # The message may be gone (deleted) or the channel unreachable: nothing to disable.
-            log.info("could not disable the buttons of message %s: %s", self.message.id, exc)
+            log.warning(
+                "could not disable the buttons of message %s (HTTP %s, code %s): %s",
+                self.message.id,
+                exc.status,
+                exc.code,
+                exc.text,
+            )
 
     async def on_error(
         self,

@@ -15,6 +15,7 @@ from discord.ext import commands
 
 from bot.admin import ADMIN_PERMISSIONS, acquire_fetcher, admin_only, release_fetcher
 from bot.app import NewsBot
+from bot.choices import fit_choices
 from bot.flow import scope_of
 from bot.limits import CHOICES_MAX
 from bot.render import Payload
@@ -147,10 +148,10 @@ class AdminIngestCog(commands.Cog, name="Admin ingest"):
             # An autocomplete cannot show an error; the command itself will report it.
             log.warning("article autocomplete failed: %s", exc.reason)
             return []
-        return [
+        return fit_choices(
             app_commands.Choice(name=article_choice_name(t), value=str(t.article_id))
             for t in titles
-        ]
+        )
 
 
 async def setup(bot: NewsBot) -> None:

@@ -20,6 +20,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.app import NewsBot
+from bot.choices import fit_choices
 from bot.digest_post import DiscordPoster
 from bot.digest_render import (
     digest_payloads,
@@ -213,7 +214,9 @@ class DigestCog(commands.Cog, name="Digest"):
     ) -> list[app_commands.Choice[str]]:
         from retrieval.digest.schedule import matching_zones  # noqa: PLC0415
 
-        return [app_commands.Choice(name=z, value=z) for z in matching_zones(current, CHOICES_MAX)]
+        return fit_choices(
+            app_commands.Choice(name=z, value=z) for z in matching_zones(current, CHOICES_MAX)
+        )
 
     @set_digest.autocomplete("days")
     async def days_autocomplete(
@@ -221,7 +224,7 @@ class DigestCog(commands.Cog, name="Digest"):
     ) -> list[app_commands.Choice[str]]:
         typed = current.strip().lower()
         options = [d for d in DAY_SUGGESTIONS if d.startswith(typed)] or [current.strip()]
-        return [app_commands.Choice(name=d, value=d) for d in options if d][:CHOICES_MAX]
+        return fit_choices(app_commands.Choice(name=d, value=d) for d in options if d)
 
     @remove_digest.autocomplete("schedule")
     @preview_digest.autocomplete("schedule")
@@ -243,7 +246,7 @@ class DigestCog(commands.Cog, name="Digest"):
             name = schedule_choice(info, channel.name if channel else None)
             if current.strip().lower() in name.lower():
                 choices.append(app_commands.Choice(name=name, value=info.id))
-        return choices[:CHOICES_MAX]
+        return fit_choices(choices)
 
 
 def _guild_id(interaction: discord.Interaction[Any]) -> int:

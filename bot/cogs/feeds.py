@@ -19,8 +19,8 @@ from discord.ext import commands, tasks
 
 from bot.admin import ADMIN_PERMISSIONS, acquire_fetcher, admin_only, release_fetcher
 from bot.app import NewsBot
+from bot.choices import fit_choices
 from bot.flow import scope_of
-from bot.limits import CHOICES_MAX
 from bot.render import Payload
 from bot.render_admin import (
     feed_added_payload,
@@ -212,10 +212,10 @@ class FeedsCog(commands.Cog, name="Feeds"):
             for info in infos
             if wanted in f"{info.feed_id} {info.title or ''} {info.url}".casefold()
         ]
-        return [
+        return fit_choices(
             app_commands.Choice(name=feed_choice_name(info), value=str(info.feed_id))
-            for info in matching[:CHOICES_MAX]
-        ]
+            for info in matching
+        )
 
     @staticmethod
     async def _reply(interaction: discord.Interaction[NewsBot], payload: Payload) -> None:

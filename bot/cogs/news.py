@@ -9,11 +9,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import NewsBot
+from bot.choices import fit_choices
 from bot.conversation import Turn
 from bot.cooldown import command_cooldown
 from bot.flow import NEWS_DEFAULT_LIMIT, answer_turn, context_sender, scope_of
-from bot.limits import CHOICE_NAME_MAX, CHOICE_VALUE_MAX, CHOICES_MAX
-from bot.text import fit_plain
+from bot.limits import CHOICES_MAX
 from retrieval.errors import NewsbotError
 from retrieval.results import SearchFilters
 from retrieval.timeparse import parse_since
@@ -80,11 +80,7 @@ class NewsCog(commands.Cog, name="News"):
             # An autocomplete cannot show an error; the command itself will report it.
             log.warning("source autocomplete failed: %s", exc.reason)
             return []
-        return [
-            app_commands.Choice(name=fit_plain(name, CHOICE_NAME_MAX), value=name)
-            for name in names
-            if 0 < len(name) <= CHOICE_VALUE_MAX
-        ]
+        return fit_choices(app_commands.Choice(name=name, value=name) for name in names)
 
 
 async def setup(bot: NewsBot) -> None:

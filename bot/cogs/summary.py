@@ -9,12 +9,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import NewsBot
+from bot.choices import fit_choices
 from bot.cooldown import interaction_cooldown
 from bot.flow import scope_of
-from bot.limits import CHOICE_NAME_MAX, CHOICES_MAX
+from bot.limits import CHOICES_MAX
 from bot.render import byline, shown_title
 from bot.render_info import summary_payload
-from bot.text import fit_plain
 from retrieval.errors import NewsbotError
 
 log = logging.getLogger(__name__)
@@ -58,16 +58,13 @@ class SummaryCog(commands.Cog, name="Summary"):
             # An autocomplete cannot show an error; the command itself will report it.
             log.warning("article autocomplete failed: %s", exc.reason)
             return []
-        return [
+        return fit_choices(
             app_commands.Choice(
-                name=fit_plain(
-                    f"{shown_title(t.title)} · {byline(t.source, t.published)}",
-                    CHOICE_NAME_MAX,
-                ),
+                name=f"{shown_title(t.title)} · {byline(t.source, t.published)}",
                 value=str(t.article_id),
             )
             for t in titles
-        ]
+        )
 
 
 async def setup(bot: NewsBot) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 
 import discord
 from discord import app_commands
@@ -12,8 +13,11 @@ from bot.app import NewsBot
 from bot.chart import render_trend_png
 from bot.cooldown import interaction_cooldown
 from bot.flow import scope_of
+from bot.limits import ATTACHMENT_MAX_BYTES
 from bot.render import echo_query, notice_payload
 from bot.render_info import trend_payload
+
+log = logging.getLogger(__name__)
 
 CHART_NAME = "trend.png"
 DAYS_CHOICES = [
@@ -51,6 +55,12 @@ class TrendCog(commands.Cog, name="Trend"):
             await interaction.followup.send(**notice_payload(text).send_kwargs())
             return
         png = await self.bot.run_engine(render_trend_png, result)
+        if len(png) > ATTACHMENT_MAX_BYTES:
+            # Discord refuses the whole message with an oversized file: answer without it.
+            log.warning("trend chart of %d bytes is over the upload limit; sent without", len(png))
+            payload = trend_payload(result, days, None)
+            await interaction.followup.send(**payload.send_kwargs())
+            return
         payload = trend_payload(result, days, CHART_NAME)
         chart = discord.File(io.BytesIO(png), filename=CHART_NAME)
         await interaction.followup.send(**payload.send_kwargs(), file=chart)

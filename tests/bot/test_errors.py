@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from unittest.mock import AsyncMock, MagicMock
 
 import discord
 import pytest
@@ -93,6 +94,47 @@ async def test_interaction_errors_are_ephemeral() -> None:
     interaction.response.is_done.return_value = True
     await report_error(interaction, StorageUnavailable("down"))
     assert interaction.followup.send.call_args.kwargs["ephemeral"] is True
+
+
+def _deferred(*, loading: bool, ephemeral: bool) -> MagicMock:
+    """An interaction answered with a "thinking" deferral whose message has these flags."""
+    interaction = fake_interaction()
+    interaction.response.is_done.return_value = True
+    interaction.response.type = discord.InteractionResponseType.deferred_channel_message
+    original = MagicMock(spec=discord.InteractionMessage)
+    original.flags = discord.MessageFlags(loading=loading, ephemeral=ephemeral)
+    interaction.original_response = AsyncMock(return_value=original)
+    return interaction
+
+
+async def test_an_error_fills_a_public_thinking_message_in_place() -> None:
+    interaction = _deferred(loading=True, ephemeral=False)
+    await report_error(interaction, StorageUnavailable("down"))
+    interaction.edit_original_response.assert_awaited_once()
+    assert interaction.edit_original_response.call_args.kwargs["content"] == STORAGE_DOWN
+    interaction.followup.send.assert_not_awaited()
+
+
+@pytest.mark.parametrize(("loading", "ephemeral"), [(True, True), (False, False)])
+async def test_an_error_after_a_private_or_filled_deferral_is_an_ephemeral_followup(
+    loading: bool, ephemeral: bool
+) -> None:
+    interaction = _deferred(loading=loading, ephemeral=ephemeral)
+    await report_error(interaction, StorageUnavailable("down"))
+    interaction.edit_original_response.assert_not_awaited()
+    assert interaction.followup.send.call_args.kwargs["ephemeral"] is True
+
+
+async def test_an_unreadable_deferral_falls_back_to_a_followup(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    interaction = _deferred(loading=True, ephemeral=False)
+    response = MagicMock(status=503, reason="Service Unavailable")
+    interaction.original_response.side_effect = discord.HTTPException(response, "down")
+    with caplog.at_level(logging.WARNING, logger="bot.errors"):
+        await report_error(interaction, StorageUnavailable("down"))
+    assert interaction.followup.send.await_count == 1
+    assert "could not read the deferred response" in caplog.text
 
 
 async def test_prefix_command_errors_reply_in_the_channel() -> None:

@@ -115,29 +115,47 @@ async def test_votes_are_recorded_and_acknowledged_privately(
     assert interaction.followup.send.call_args.kwargs["ephemeral"] is True
 
 
-async def test_timeout_disables_every_button_and_edits_the_message() -> None:
+def _channel_edit(monkeypatch: pytest.MonkeyPatch, view: AnswerView) -> AsyncMock:
+    """Record edits made through the channel endpoint (``PartialMessage.edit``)."""
+    assert view.message is not None
+    view.message.channel = discord.PartialMessageable(state=MagicMock(), id=321)
+    edit = AsyncMock()
+    monkeypatch.setattr(discord.PartialMessage, "edit", edit)
+    return edit
+
+
+async def test_timeout_disables_every_button_through_the_channel_endpoint(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     view = await _view(Recorder())
+    edit = _channel_edit(monkeypatch, view)
     await view.on_timeout()
     buttons = [item for item in view.children if isinstance(item, discord.ui.Button)]
     assert len(buttons) == 4
     assert all(b.disabled for b in buttons)
-    assert view.message is not None
-    edit = view.message.edit
-    assert isinstance(edit, AsyncMock)
     edit.assert_awaited_once_with(view=view)
+    assert view.message is not None
+    view.message.edit.assert_not_awaited()  # a followup's edit would use the dying token
 
 
-async def test_timeout_on_a_deleted_message_is_logged_not_raised(
+@pytest.mark.parametrize(
+    ("error", "level"),
+    [
+        (discord.NotFound(MagicMock(status=404, reason="Not Found"), "Unknown Message"), "INFO"),
+        (discord.Forbidden(MagicMock(status=403, reason="Forbidden"), "Missing Access"), "WARNING"),
+    ],
+)
+async def test_a_failed_timeout_edit_is_logged_not_raised(
+    monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
+    error: discord.HTTPException,
+    level: str,
 ) -> None:
     view = await _view(Recorder())
-    message = sent_message()
-    response = MagicMock(status=404, reason="Not Found")
-    message.edit.side_effect = discord.NotFound(response, "Unknown Message")
-    view.message = message
+    _channel_edit(monkeypatch, view).side_effect = error
     with caplog.at_level(logging.INFO, logger="bot.views"):
         await view.on_timeout()
-    assert "could not disable the buttons" in caplog.text
+    assert [r.levelname for r in caplog.records if r.name == "bot.views"] == [level]
 
 
 async def test_a_failing_button_reports_an_error_id(caplog: pytest.LogCaptureFixture) -> None:

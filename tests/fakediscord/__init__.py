@@ -5,7 +5,7 @@ from .fixtures import fake_discord, running
 from .limits import Pings, assert_within_limits, limit_violations, resolve_pings
 from .model import FakeChannel, FakeGuild, FakeUser, World
 from .recording import RecordedFile, RecordedRequest
-from .rest import Fault, FaultHook, rate_limited
+from .rest import Fault, FaultHook, rate_limit_every, rate_limited
 from .server import FakeDiscord, sent_message
 from .store import FLAG_EPHEMERAL, InteractionState
 
@@ -26,6 +26,7 @@ __all__ = [
     "fake_discord",
     "find_custom_id",
     "limit_violations",
+    "rate_limit_every",
     "rate_limited",
     "resolve_pings",
     "running",

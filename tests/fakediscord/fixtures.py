@@ -26,13 +26,15 @@ STOP_TIMEOUT = 5.0
 
 @pytest_asyncio.fixture
 async def fake_discord() -> AsyncIterator[FakeDiscord]:
-    """A started fake Discord with one guild and one shard."""
+    """A started fake Discord with one guild and one shard; the test fails if Discord
+    would have refused a request body or ignored an ephemeral flag (``assert_clean``)."""
     fake = FakeDiscord()
     await fake.start()
     try:
         yield fake
     finally:
         await fake.close()
+    fake.assert_clean()
 
 
 async def _first(task: asyncio.Task[None], waiter: asyncio.Future[Any], timeout: float) -> None:
@@ -83,3 +85,4 @@ async def running(
             except TimeoutError:
                 task.cancel()
                 raise
+        fake.assert_clean()

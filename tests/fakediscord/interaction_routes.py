@@ -2,13 +2,14 @@
 
 Discord's rules are enforced because the bot must live with them: one callback per
 interaction, sent within three seconds of the interaction; followups and edits only
-after that callback; the first followup after a "thinking" deferral replaces the
-loading message; callback types must fit the interaction type.
+after that callback and only for 15 minutes (then the token is refused with 401, code
+50027); the first followup after a "thinking" deferral replaces the loading message and
+keeps its visibility, whatever the followup's ephemeral flag says (``ignored_ephemeral``
+lists those, as a request that meant to be private and was not); callback types must fit
+the interaction type. Time is the store's ``FakeClock``, which tests may advance.
 """
 
 from __future__ import annotations
-
-import time
 
 from .limits import choice_violations
 from .model import JSON, World
@@ -17,6 +18,8 @@ from .store import FLAG_EPHEMERAL, FLAG_LOADING, ApiError, InteractionState, Mes
 
 # Seconds Discord allows between an interaction and its initial callback.
 ACK_DEADLINE_SECONDS = 3.0
+# Seconds an interaction token stays valid for followups and edits.
+TOKEN_LIFETIME_SECONDS = 15 * 60.0
 # Interaction types and the callback types valid for each (Discord "Interaction Response").
 INTERACTION_COMMAND, INTERACTION_COMPONENT, INTERACTION_AUTOCOMPLETE = 2, 3, 4
 CALLBACK_MESSAGE, CALLBACK_DEFERRED_MESSAGE = 4, 5
@@ -42,6 +45,9 @@ class InteractionRoutes:
         self.world = world
         self.store = store
         self.ack_deadline = ACK_DEADLINE_SECONDS
+        self.token_lifetime = TOKEN_LIFETIME_SECONDS
+        # Followups whose ephemeral flag Discord ignored (they filled a public deferral).
+        self.ignored_ephemeral: list[JSON] = []
         add = api.add
         add("POST", "/interactions/{interaction_id}/{token}/callback", self.callback, auth=False)
         hook = "/webhooks/{application_id}/{token}"
@@ -54,7 +60,7 @@ class InteractionRoutes:
         state = self.store.interaction(call.params["interaction_id"], call.params["token"])
         if state.callback_type is not None:
             raise ApiError(400, 40060, "Interaction has already been acknowledged.")
-        if time.monotonic() - state.dispatched_at > self.ack_deadline:
+        if self.store.clock.now() - state.dispatched_at > self.ack_deadline:
             raise ApiError(404, 10062, "Unknown interaction")
         kind = int(call.json.get("type", 0))
         if kind not in _VALID_CALLBACKS.get(state.type, set()):
@@ -107,6 +113,8 @@ class InteractionRoutes:
             or state.callback_type is None
         ):
             raise ApiError(404, 10015, "Unknown Webhook")
+        if self.store.clock.now() - state.dispatched_at > self.token_lifetime:
+            raise ApiError(401, 50027, "Invalid Webhook Token")
         return state
 
     def _target(self, call: Call) -> tuple[InteractionState, JSON]:
@@ -122,6 +130,9 @@ class InteractionRoutes:
         original = self.store.messages.get(state.original_id or 0)
         if original is not None and int(original["flags"]) & FLAG_LOADING:
             # The first followup after a thinking deferral fills the loading message.
+            asked = int(call.json.get("flags") or 0) & FLAG_EPHEMERAL
+            if asked and not int(original["flags"]) & FLAG_EPHEMERAL:
+                self.ignored_ephemeral.append(call.json)
             return 200, self.store.edit(original, call.json, call.files)
         message = self.store.create(state.channel, call.json, call.files, webhook_id=self._app_id)
         return 200, message

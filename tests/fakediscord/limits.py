@@ -11,10 +11,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from .rules import ACTION_ROWS_MAX, CONTENT_MAX, EMBEDS_TOTAL_MAX
+
 JSON = dict[str, Any]
 
 # Limits from the Discord API documentation (message, embed and component objects).
-CONTENT_MAX = 2000
 EMBEDS_MAX = 10
 EMBED_TITLE_MAX = 256
 EMBED_DESCRIPTION_MAX = 4096
@@ -23,9 +24,6 @@ EMBED_FIELD_NAME_MAX = 256
 EMBED_FIELD_VALUE_MAX = 1024
 EMBED_FOOTER_MAX = 2048
 EMBED_AUTHOR_MAX = 256
-# Sum of every embed's title, description, field names/values, footer and author.
-EMBEDS_TOTAL_MAX = 6000
-ACTION_ROWS_MAX = 5
 ROW_COMPONENTS_MAX = 5
 CUSTOM_ID_MAX = 100
 BUTTON_LABEL_MAX = 80

@@ -1,7 +1,9 @@
 """The fake REST API: routing, body parsing, authorisation, recording and fault injection.
 
 Each handler takes a parsed ``Call`` and returns ``(status, json)`` or raises
-``ApiError``; the wrapper records the call and its answer in the ``Recorder``. Any path
+``ApiError``; the wrapper records the call and its answer in the ``Recorder``. Before
+any handler runs, the body passes the ``Validation`` gate (Discord's API description
+and ``rules``) and is refused with Discord's 400 if it fails. Any path
 without a handler answers 404 and is recorded as ``UNHANDLED``, so a test notices when
 the client uses an endpoint the fake does not model.
 
@@ -20,7 +22,8 @@ from typing import Any
 from aiohttp import BodyPartReader, hdrs, web
 
 from .recording import RecordedFile, RecordedRequest, Recorder
-from .store import ApiError
+from .store import ApiError, invalid_form_body
+from .validation import Validation
 
 API_PREFIX = "/api/v10"
 
@@ -83,6 +86,22 @@ def rate_limited(retry_after: float, *, bucket: str = "fake", scope: str = "user
     return Fault(429, body, headers)
 
 
+def rate_limit_every(nth: int, routes: frozenset[str], *, retry_after: float = 0.05) -> FaultHook:
+    """A fault hook answering every ``nth`` call of ``routes`` with a 429, the way Discord
+    spreads rate limits over a busy bot; the client must wait and retry each one."""
+    calls = [0]
+
+    def hook(route: str, params: Mapping[str, str], body: Any) -> Fault | None:
+        if route not in routes:
+            return None
+        calls[0] += 1
+        if calls[0] % nth:
+            return None
+        return rate_limited(retry_after, bucket=route.split(" ", 1)[1])
+
+    return hook
+
+
 def json_response(status: int, data: Any, headers: Mapping[str, str] | None = None) -> web.Response:
     """discord.py only decodes a body whose content type is exactly ``application/json``."""
     extra = dict(headers or {})
@@ -130,6 +149,7 @@ class RestApi:
         self.token = token
         self.app = web.Application(client_max_size=64 * 1024 * 1024)
         self.fault_hook: FaultHook | None = None
+        self.validation = Validation()
 
     def add(self, method: str, path: str, handler: Handler, *, auth: bool = True) -> None:
         """Register ``handler``; ``auth=False`` for token-addressed webhook routes."""
@@ -147,11 +167,18 @@ class RestApi:
                 body=body,
                 files=files,
             )
+            problems = self.validation.check(request.method, record.path, route, body, files)
             fault = self.fault_hook(route, record.params, body) if self.fault_hook else None
+            if problems:
+                fault = None  # Discord refuses a malformed body before anything else
             if fault is None or fault.after_handling:
                 try:
                     if auth and request.headers.get(hdrs.AUTHORIZATION) != f"Bot {self.token}":
                         raise ApiError(401, 0, "401: Unauthorized")
+                    if any(p.startswith("attachment_size:") for p in problems):
+                        raise ApiError(413, 40005, "Request entity too large", problems)
+                    if problems:
+                        raise invalid_form_body(problems)
                     status, data = await handler(Call(record.params, record.query, body, files))
                 except ApiError as exc:
                     status, data = exc.status, exc.to_json()

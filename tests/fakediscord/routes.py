@@ -2,52 +2,15 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 from typing import Any
 
 from .model import JSON, FakeChannel, World, member_json, snowflake
 from .rest import Call, Reply, RestApi
-from .store import ApiError, MessageStore, invalid_form_body
+from .store import ApiError, MessageStore
 
-# Chat-input command and option names (Discord: 1-32 chars, lowercase where cased).
-_COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
-COMMAND_DESCRIPTION_MAX = 100
-COMMAND_OPTIONS_MAX = 25
-# Option types that hold other options (sub-command, sub-command group).
-_NESTING_OPTIONS = (1, 2)
 # Application flag: the message content intent is enabled for a bot under 100 guilds.
 GATEWAY_MESSAGE_CONTENT_LIMITED = 1 << 19
-
-
-def command_problems(command: JSON, where: str = "") -> list[str]:
-    """What Discord would refuse in a command (or option) registration."""
-    where = where or str(command.get("name"))
-    out: list[str] = []
-    name = str(command.get("name") or "")
-    if not _COMMAND_NAME.match(name) or name != name.lower():
-        out.append(f"{where}: invalid name {name!r}")
-    if command.get("type", 1) == 1:
-        description = str(command.get("description") or "")
-        if not 1 <= len(description) <= COMMAND_DESCRIPTION_MAX:
-            out.append(f"{where}: description must be 1-{COMMAND_DESCRIPTION_MAX} characters")
-    options = command.get("options") or []
-    if len(options) > COMMAND_OPTIONS_MAX:
-        out.append(f"{where}: {len(options)} options > {COMMAND_OPTIONS_MAX}")
-    seen_optional = False
-    for option in options:
-        if option.get("type") in _NESTING_OPTIONS:
-            out += command_problems(option, f"{where}.{option.get('name')}")
-            continue
-        out += command_problems(option | {"type": 1}, f"{where}.{option.get('name')}")
-        if option.get("required"):
-            if seen_optional:
-                out.append(f"{where}: required option {option.get('name')} after optional ones")
-        else:
-            seen_optional = True
-        if option.get("autocomplete") and option.get("choices"):
-            out.append(f"{where}.{option.get('name')}: autocomplete and choices conflict")
-    return out
 
 
 class CoreRoutes:
@@ -167,18 +130,13 @@ class CoreRoutes:
 
     async def put_commands(self, call: Call) -> Reply:
         key = self._commands_key(call)
+        # The body passed the gate (``validation``): the description and ``rules``.
         commands = call.body if isinstance(call.body, list) else []
-        problems = [p for c in commands for p in command_problems(c)]
-        if problems:
-            raise invalid_form_body(problems)
         self.commands[key] = [self._register(key, c) for c in commands]
         return 200, self.commands[key]
 
     async def post_command(self, call: Call) -> Reply:
         key = self._commands_key(call)
-        problems = command_problems(call.json)
-        if problems:
-            raise invalid_form_body(problems)
         stored = self._register(key, call.json)
         others = [c for c in self.commands.get(key, []) if c["name"] != stored["name"]]
         self.commands[key] = [*others, stored]

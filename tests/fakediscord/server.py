@@ -31,6 +31,7 @@ from .recording import DEFAULT_TIMEOUT, Predicate, RecordedRequest, Recorder
 from .rest import API_PREFIX, RestApi
 from .routes import CoreRoutes
 from .store import FLAG_LOADING, InteractionState, MessageStore
+from .validation import Validation
 
 _MESSAGE_ROUTES = (
     "POST /channels/{channel_id}/messages",
@@ -110,6 +111,10 @@ class FakeDiscord:
             discord.http.Route.BASE = old_base
             discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
 
+    def advance_clock(self, seconds: float) -> None:
+        """Let ``seconds`` pass for the fake (interaction deadlines and token lifetimes)."""
+        self.store.clock.advance(seconds)
+
     # --- the request log ---------------------------------------------------------
 
     @property
@@ -121,6 +126,19 @@ class FakeDiscord:
 
     def errors(self) -> list[RecordedRequest]:
         return self.recorder.errors()
+
+    def assert_clean(self) -> None:
+        """Fail if Discord would have refused a request body, or ignored an ephemeral flag
+        the bot relied on (the first followup after a public deferral)."""
+        ignored = self.interaction_routes.ignored_ephemeral
+        self.interaction_routes.ignored_ephemeral = []
+        self.validation.assert_clean()
+        assert not ignored, f"followups meant to be private were shown to everyone: {ignored}"
+
+    @property
+    def validation(self) -> Validation:
+        """The request gate: bodies checked against Discord's description and rules."""
+        return self.api.validation
 
     async def wait_for_request(
         self, predicate: Predicate, *, since: int = 0, timeout: float = DEFAULT_TIMEOUT
@@ -202,6 +220,7 @@ class FakeDiscord:
     async def _dispatch_interaction(
         self, state: InteractionState, data: JSON, message: JSON | None = None
     ) -> InteractionState:
+        state.dispatched_at = self.store.clock.now()
         self.store.interactions[state.token] = state
         payload = events.interaction_payload(self.world, state, data, message)
         await self.gateway.dispatch("INTERACTION_CREATE", payload, guild_id=state.channel.guild_id)

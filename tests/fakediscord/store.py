@@ -50,6 +50,20 @@ def invalid_form_body(problems: list[str]) -> ApiError:
     return ApiError(400, 50035, "Invalid Form Body", problems)
 
 
+class FakeClock:
+    """The fake's own monotonic clock: real time plus what a test skipped with ``advance``,
+    so a test can outlive an interaction token without waiting 15 minutes."""
+
+    def __init__(self) -> None:
+        self.skipped = 0.0
+
+    def now(self) -> float:
+        return time.monotonic() + self.skipped
+
+    def advance(self, seconds: float) -> None:
+        self.skipped += seconds
+
+
 @dataclass
 class InteractionState:
     """What the fake remembers of an interaction it dispatched."""
@@ -72,6 +86,7 @@ class MessageStore:
     def __init__(self, world: World, cdn_base: str) -> None:
         self.world = world
         self.cdn_base = cdn_base
+        self.clock = FakeClock()
         self.messages: dict[int, JSON] = {}
         self.interactions: dict[str, InteractionState] = {}
         # (channel id, nonce) -> message id of messages sent with ``enforce_nonce``.
@@ -143,8 +158,10 @@ class MessageStore:
             raise invalid_form_body(problems)
         edited = dict(message)
         for key in _EDITABLE:
-            if key in body and body[key] is not None:
-                edited[key] = body[key]
+            if key in body:
+                # An explicit null clears the field, as on Discord; a missing key keeps it.
+                cleared: Any = "" if key == "content" else []
+                edited[key] = cleared if body[key] is None else body[key]
         if "attachments" in body or files:
             keep = {str(a.get("id")) for a in body.get("attachments") or []}
             old = [a for a in message["attachments"] if a["id"] in keep]

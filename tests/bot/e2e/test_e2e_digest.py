@@ -240,3 +240,19 @@ async def test_preview_shows_the_digest_privately_and_remove_stops_it(
     _, listed = await fake.interaction_reply(listing)
     assert "No digests are scheduled here" in visible_text(listed)
     assert fake.errors() == []
+
+
+async def test_days_autocomplete_stays_within_choice_limits_for_long_input(
+    digest_bot: RunningNewsBot,
+) -> None:
+    """The days suggestion echoes what was typed; typed text over 100 characters made a
+    choice Discord refuses, so the whole autocomplete failed."""
+    fake = digest_bot.fake
+    typed = "mon,tue," * 20  # 160 characters, within the option's own limit
+    options = [_string("days", typed) | {"focused": True}]
+    lookup = await _digest(fake, "set", options, kind=INTERACTION_AUTOCOMPLETE)
+    callback = await fake.callback(lookup)
+    assert callback.ok, callback.response
+    choices = callback.body["data"]["choices"]
+    assert choice_violations(choices) == []
+    assert fake.errors() == []

@@ -6,7 +6,7 @@ import pytest
 
 from tests.fakediscord import limit_violations, resolve_pings
 from tests.fakediscord.limits import choice_violations
-from tests.fakediscord.routes import command_problems
+from tests.fakediscord.rules import command_problems
 
 
 def _embed(**overrides: object) -> dict[str, object]:
@@ -85,8 +85,8 @@ def test_command_registration_rules() -> None:
             {"name": "limit", "description": "How many", "type": 4},
         ],
     }
-    assert command_problems(good) == []
-    assert command_problems(good | {"name": "News"})
-    assert command_problems(good | {"description": "d" * 101})
+    assert command_problems([good]) == []
+    assert command_problems([good | {"name": "News"}])
+    assert command_problems([good | {"description": "d" * 101}])
     swapped = good | {"options": list(reversed(good["options"]))}
-    assert command_problems(swapped)
+    assert command_problems([swapped])

@@ -56,6 +56,14 @@ async def test_over_limit_message_is_refused_like_discord(fake_discord: FakeDisc
         embed.add_field(name="n", value="v" * 1500)
         with pytest.raises(discord.HTTPException):
             await channel.send(embed=embed)
+        # The gate names the rule and the JSON path; the test provoked both, so clears them.
+        problems = [p for r in fake_discord.validation.rejected for p in r.problems]
+        assert problems == [
+            "content_length: content: 2001 characters > 2000 for a bot",
+            "openapi POST /channels/{channel_id}/messages: embeds/0/fields/0/value: "
+            "fails maxLength=1024",
+        ]
+        fake_discord.validation.rejected.clear()
     assert [r.status for r in fake_discord.errors()] == [400, 400]
 
 

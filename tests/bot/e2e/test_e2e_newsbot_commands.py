@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import discord
+import pytest
 
+from bot.limits import ATTACHMENT_MAX_BYTES
 from tests.bot.e2e.newsbot_harness import (
     SUMMIT_TITLE,
     RunningNewsBot,
@@ -105,6 +108,27 @@ async def test_trend_uploads_a_chart(fake_discord: FakeDiscord, tmp_path: Path) 
         chart = request.files[0]
         assert chart.filename.endswith(".png") and chart.data.startswith(PNG_MAGIC)
         assert reply["attachments"][0]["filename"] == chart.filename
+    assert_quiet_and_within_limits(fake_discord)
+
+
+async def test_a_chart_over_the_upload_limit_is_left_out(
+    fake_discord: FakeDiscord, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Discord refuses a whole message whose file is over 10 MiB: the answer goes without."""
+    oversized = PNG_MAGIC + b"\0" * ATTACHMENT_MAX_BYTES
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    articles = [*fixture_articles(), _fresh_article(tmp_path)]
+    async with run_newsbot(fake_discord, build_corpus(corpus, articles)) as newsbot:
+        # The extension module is loaded afresh by the bot: patch the one it runs.
+        trend_cog = importlib.import_module("bot.cogs.trend")
+        monkeypatch.setattr(trend_cog, "render_trend_png", lambda _trend: oversized)
+        await newsbot.bot.tree.sync()
+        interaction = await fake_discord.slash("trend", {"query": "South Korea", "days": 7})
+        request, reply = await fake_discord.interaction_reply(interaction)
+        assert request.files == () and reply["attachments"] == []
+        assert reply["embeds"] and "image" not in reply["embeds"][0]
+        assert "matching articles" in visible_text(reply)
     assert_quiet_and_within_limits(fake_discord)
 
 
