@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from retrieval.bulk import prepare as prepare_module
 from retrieval.bulk.apply import index_batch, store_alone
 from retrieval.bulk.lines import LineChunk, line_chunks
 from retrieval.bulk.prepare import (
@@ -212,9 +213,16 @@ class _Preparer:
         if self._workers > 0:
             methods = multiprocessing.get_all_start_methods()
             start = "forkserver" if "forkserver" in methods else "spawn"
+            context = multiprocessing.get_context(start)
+            if start == "forkserver":
+                # The fork server imports the preparing code once and each worker is
+                # forked from it ready to run (and sharing those pages), instead of
+                # every worker importing extraction, trafilatura and lxml itself.
+                # No effect when this process's fork server is already running.
+                context.set_forkserver_preload([prepare_module.__name__])
             self._pool = ProcessPoolExecutor(
                 max_workers=self._workers,
-                mp_context=multiprocessing.get_context(start),
+                mp_context=context,
                 initializer=init_worker,
                 initargs=(self._context,),
             )
