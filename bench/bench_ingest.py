@@ -6,7 +6,12 @@ Read, extract, dedupe, split, store and index, into a fresh SQLite database per 
   trafilatura alone on the same pages is the reference;
 * text: the plain-text scrapes of the same pages (``*.txt``), replicated; and clean
   article text files (title line, blank line, body) written from the JSONL corpora;
-* JSONL: the shared corpora (``../shared/data/*.jsonl.gz``, 21,268 articles).
+* JSONL: the shared corpora (``../shared/data/*.jsonl.gz``, 21,268 articles);
+* stream: JSONL files of ``--stream-mb`` megabytes (default 25 and 100) written on the
+  fly from the corpora's articles (copies varied as ``news_corpus.replicate_articles``
+  does), each ingested by ``newsbot ingest --json`` in a child process whose memory
+  (and its workers') is sampled from /proc: peak RSS against file size, whose ratio
+  between the sizes shows whether memory stays flat as the file grows.
 
 Copy ``r >= 1`` of a page gets `` Copy r.`` at the end of each long paragraph and loses
 its canonical URL, so it is stored as a new article (of the same story) rather than
@@ -16,17 +21,21 @@ one-article-per-transaction ``NewsService`` path. Rates are articles per second 
 clock; CPU seconds include worker processes. Not run in CI.
 
     .venv/bin/python bench/bench_ingest.py [--copies 5] [--formats html,text,clean,jsonl]
+    .venv/bin/python bench/bench_ingest.py --formats stream [--stream-mb 25,100]
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import json
 import os
 import re
 import resource
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -37,7 +46,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.news_corpus import load_articles  # noqa: E402
+from bench.news_corpus import load_articles, replicate_articles  # noqa: E402
 from retrieval.bulk import ingest_many  # noqa: E402
 from retrieval.config import settings_from_mapping  # noqa: E402
 from retrieval.results import Scope  # noqa: E402
@@ -51,6 +60,9 @@ MAX_INPUT_BYTES = 200_000_000
 CLEAN_ARTICLES = 4000
 # Articles ingested one per transaction (the slow path) for comparison.
 SINGLE_SAMPLE = 300
+# Seconds between samples of the ingest processes' memory.
+RSS_SAMPLE_S = 0.05
+MB = 1_000_000
 # A paragraph longer than this many characters gets the copy marker.
 LONG_PARAGRAPH = 60
 _CANONICAL = re.compile(r"canonical|og:url", re.IGNORECASE)
@@ -173,6 +185,111 @@ def trafilatura_alone(paths: list[Path]) -> Run:
     )  # fmt: skip
 
 
+def write_stream(path: Path, megabytes: int) -> int:
+    """A JSONL file of at least ``megabytes`` MB of distinct articles; their count."""
+    articles = load_articles()
+    count = 0
+    with path.open("w", encoding="utf-8") as out:
+        for article in replicate_articles(articles, 10**9):
+            if out.tell() >= megabytes * MB:
+                break
+            out.write(json.dumps(article, ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+def _tree(root: int) -> list[int]:
+    """``root`` and its descendants (worker processes, the fork server), from /proc."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            parents.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(parents.get(pid, []))
+    return found
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+@dataclass(frozen=True)
+class StreamRun:
+    file_bytes: int
+    articles: int
+    wall_s: float
+    peak_main_kb: int
+    peak_all_kb: int
+    summary: str
+
+    def line(self) -> str:
+        return (
+            f"  {self.file_bytes / MB:6.1f} MB, {self.articles:,} articles: "
+            f"{self.articles / self.wall_s:7.1f} articles/s ({self.wall_s:.1f} s); peak RSS "
+            f"main {self.peak_main_kb / 1024:.0f} MB, with workers "
+            f"{self.peak_all_kb / 1024:.0f} MB ({self.summary})"
+        )
+
+
+def stream_run(work: Path, megabytes: int) -> StreamRun:
+    """Ingest a generated file through the CLI; rate and peak RSS (main, and all)."""
+    work.mkdir(parents=True)
+    path = work / "stream.jsonl"
+    articles = write_stream(path, megabytes)
+    config = work / "newsbot.toml"
+    config.write_text(f'[database]\nurl = "sqlite:///{work / "newsbot.db"}"\n')
+    command = [sys.executable, "-m", "retrieval.cli", "--config", str(config)]
+    start = time.perf_counter()
+    child = subprocess.Popen(
+        [*command, "ingest", str(path), "--json"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+    )
+    peaks = [0, 0]  # the CLI process alone; it and its descendants together
+
+    def sample() -> None:
+        while child.poll() is None:
+            sizes = [_rss_kb(pid) for pid in _tree(child.pid)]
+            peaks[0] = max(peaks[0], sizes[0])
+            peaks[1] = max(peaks[1], sum(sizes))
+            time.sleep(RSS_SAMPLE_S)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    _out, err = child.communicate()
+    wall = time.perf_counter() - start
+    sampler.join()
+    summary = err.decode().strip().splitlines()[-1]
+    return StreamRun(path.stat().st_size, articles, wall, peaks[0], peaks[1], summary)
+
+
+def stream_runs(work: Path, sizes: list[int]) -> Iterator[str]:
+    results = [stream_run(work / f"stream-{mb}", mb) for mb in sizes]
+    yield from (result.line() for result in results)
+    if len(results) > 1:
+        first, last = results[0], results[-1]
+        yield (
+            f"  peak RSS, {sizes[-1]} MB file against {sizes[0]} MB: main "
+            f"{last.peak_main_kb / first.peak_main_kb:.2f}x, with workers "
+            f"{last.peak_all_kb / first.peak_all_kb:.2f}x "
+            f"(file size {last.file_bytes / first.file_bytes:.2f}x)"
+        )
+
+
 def runs(fmt: str, work: Path, copies: int) -> Iterator[Run]:
     cores = os.cpu_count() or 1
     if fmt == "html":
@@ -195,10 +312,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--copies", type=int, default=5, help="copies of the 60 pages")
     parser.add_argument("--formats", default="html,text,clean,jsonl")
+    parser.add_argument("--stream-mb", default="25,100", help="sizes of the stream files")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
         for fmt in args.formats.split(","):
             print(f"{fmt}:", flush=True)
+            if fmt == "stream":
+                sizes = [int(mb) for mb in args.stream_mb.split(",")]
+                for line in stream_runs(Path(tmp), sizes):
+                    print(line, flush=True)
+                continue
             for run in runs(fmt, Path(tmp), args.copies):
                 print(run.line(), flush=True)
 

@@ -12,18 +12,20 @@ import json
 import logging
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TextIO
 
-from retrieval.bulk import ingest_many
+from retrieval.bulk import ingest_many, walk_files
 from retrieval.config import Settings, load_settings
 from retrieval.errors import FetchError, InputError, NewsbotError, QueryError
 from retrieval.extract import ExtractedArticle, ExtractOptions, article_to_json, extract_path
 from retrieval.feeds.cli import register as register_feed_commands
 from retrieval.fetch import ARTICLE_TYPES, Fetcher
 from retrieval.ingest import IngestOutcome
+from retrieval.progress import ProgressBar
 from retrieval.results import Answer, Citation, Scope, SearchFilters
 from retrieval.service import NewsService
 from retrieval.store.database import make_engine, migrate
@@ -33,7 +35,6 @@ from retrieval.tokenizer import Tokenizer
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 # More inputs than this get a progress bar on stderr.
-PROGRESS_THRESHOLD = 5
 EXIT_FAILURES = 1
 EXIT_USAGE = 2
 
@@ -52,13 +53,12 @@ def _jsonl(obj: object, stream: TextIO | None = None) -> None:
 
 # ------------------------------------------------------------------------ inputs
 def expand_inputs(items: Sequence[str]) -> Iterator[Path]:
-    """Files named, and files under directories named (recursively, sorted)."""
+    """Files named, and files under directories named (recursively, sorted), as the
+    walk finds them: a directory of a million files is never listed whole."""
     for item in items:
         path = Path(item)
         if path.is_dir():
-            yield from sorted(
-                p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")
-            )
+            yield from walk_files(path)
         else:
             yield path
 
@@ -116,58 +116,44 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_FAILURES if failures else 0
 
 
-class _Progress:
-    """A one-line progress bar on stderr, only for interactive terminals with many inputs."""
-
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.done = 0
-        self.enabled = total > PROGRESS_THRESHOLD and sys.stderr.isatty()
-
-    def step(self) -> None:
-        self.done += 1
-        if self.enabled:
-            width = 30
-            filled = width * self.done // self.total
-            sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}")
-            if self.done == self.total:
-                sys.stderr.write("\n")
-            sys.stderr.flush()
-
-
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    """Files and directories are streamed (JSONL record by record), never read whole
+    first; a bar on stderr shows progress when it is a terminal, never under --json."""
     scope = _scope_from(settings, args.scope)
-    paths: list[Path] = []
-    outcomes: list[IngestOutcome] = []
-    urls: list[str] = []
-    for item in args.inputs:
-        if "://" in item:
-            urls.append(item)
-        else:
-            paths.extend(expand_inputs([item]))
+    urls = [item for item in args.inputs if "://" in item]
+    files = [item for item in args.inputs if "://" not in item]
+    bar = ProgressBar(sys.stderr, enabled=not args.json and sys.stderr.isatty())
+    if bar.enabled:  # the total for the time left: a walk, nothing read
+        bar.total_bytes = sum(_file_size(path) for path in expand_inputs(files))
+    counts: Counter[str] = Counter()
     service = NewsService.open(settings)
     try:
-        progress = _Progress(len(paths) + len(urls))
         stream = itertools.chain(
-            ingest_many(service, paths, scope, progress=progress.step),
-            _ingest_urls(service, urls, scope, progress),
+            ingest_many(service, expand_inputs(files), scope, read=bar.read),
+            _ingest_urls(service, urls, scope),
         )
         for outcome in stream:
+            bar.clear()
             _report(outcome, args.json)
-            outcomes.append(outcome)
+            bar.record()
+            counts[outcome.status] += 1
         service.save_snapshot()
     finally:
+        bar.close()
         service.close()
-    counts = {
-        status: sum(o.status == status for o in outcomes)
-        for status in ("added", "duplicate", "failed")
-    }
     _err(f"added {counts['added']}, duplicate {counts['duplicate']}, failed {counts['failed']}")
     return EXIT_FAILURES if counts["failed"] else 0
 
 
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def _ingest_urls(
-    service: NewsService, urls: Sequence[str], scope: Scope, progress: _Progress
+    service: NewsService, urls: Sequence[str], scope: Scope
 ) -> Iterator[IngestOutcome]:
     """Fetch each URL through the safe fetcher and ingest what comes back."""
     if not urls:
@@ -186,7 +172,6 @@ def _ingest_urls(
                     url=page.url,
                     content_type=_content_type(page.content_type, page.charset),
                 )
-            progress.step()
 
 
 def _content_type(media_type: str, charset: str | None) -> str:

@@ -58,7 +58,8 @@ class IndexSettings:
 
 @dataclass(frozen=True)
 class IngestSettings:
-    # Inputs larger than this many bytes are refused before they are read.
+    # Inputs larger than this many bytes are refused before they are read; in a JSONL
+    # file, each record (line) larger than this is refused and the others are read.
     max_input_bytes: int = 5_000_000
     # Passage size targets in words (whole sentences are never split).
     passage_min_words: int = 60

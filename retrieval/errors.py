@@ -65,6 +65,23 @@ class MalformedRecord(InputError):
         self.line = line
 
 
+class RecordTooLarge(MalformedRecord):
+    """One record of a many-record file (a JSONL line) is over the per-record size cap."""
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        input_name: str = "",
+        line: int | None = None,
+        size: int = 0,
+        limit: int = 0,
+    ) -> None:
+        super().__init__(reason, input_name=input_name, line=line)
+        self.size = size
+        self.limit = limit
+
+
 class QueryError(NewsbotError):
     """A query cannot be searched (empty after tokenizing, too long, bad option)."""
 

@@ -5,5 +5,6 @@ inputs one by one through ``NewsService``, several times faster on many inputs.
 """
 
 from retrieval.bulk.pipeline import BATCH_SIZE, Source, ingest_many
+from retrieval.bulk.walk import walk_files
 
-__all__ = ["BATCH_SIZE", "Source", "ingest_many"]
+__all__ = ["BATCH_SIZE", "Source", "ingest_many", "walk_files"]

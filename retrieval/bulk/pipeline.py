@@ -6,6 +6,12 @@ batch's passages to the index with the tokens the workers computed. Outcomes com
 in input order, each input's after the batch holding its last article is committed,
 and ``progress`` is called once per input at that point.
 
+A JSONL file is streamed: the main process reads its lines and sends them to the
+workers in chunks (``bulk.lines``), the size cap applies to each record, and ``read``
+is told how many bytes of the file each released chunk covered. Sources are taken
+from the iterable as they are needed, so a directory walk is never listed whole.
+Memory is bounded by the chunks in flight and one batch, whatever the input size.
+
 A batch is atomic: it commits whole or not at all. If it fails (a constraint, or a
 clash with another process storing the same article), it is rolled back and its
 articles are stored one transaction each through ``ingest.store``, so one bad article
@@ -15,8 +21,10 @@ article's fault: it ends the ingest with ``StorageUnavailable``, as on the singl
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
+import stat
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -24,7 +32,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from retrieval.bulk import prepare as prepare_module
 from retrieval.bulk.apply import index_batch, store_alone
+from retrieval.bulk.lines import LineChunk, line_chunks
 from retrieval.bulk.prepare import (
     SPLIT_CHUNK,
     Context,
@@ -36,8 +46,10 @@ from retrieval.bulk.prepare import (
     prepare_chunk,
     prepare_group,
     prepare_input,
+    prepare_lines,
 )
 from retrieval.extract import ExtractedArticle, ExtractOptions
+from retrieval.extract.jsonl_file import streams_as_jsonl
 from retrieval.ingest import IngestOutcome
 from retrieval.results import Scope
 
@@ -64,14 +76,19 @@ PARALLEL_MIN_BYTES = 1_000_000
 # An input: a file, or an already extracted article with the label for its outcome.
 Source = Path | tuple[str, ExtractedArticle]
 Progress = Callable[[], None]
+Read = Callable[[int], None]
 
 
 @dataclass(frozen=True)
-class _InputDone:
-    """Marks the end of one input's items in the stream (for progress)."""
+class _Advance:
+    """Marks, in the stream of items, bytes of input read and the end of an input."""
+
+    read: int
+    done: bool
 
 
-_DONE = _InputDone()
+# A task for the preparers: a group of small inputs, or a chunk of a JSONL file.
+_Task = list["Source"] | LineChunk
 
 
 def ingest_many(
@@ -82,26 +99,40 @@ def ingest_many(
     batch_size: int = BATCH_SIZE,
     workers: int | None = None,
     progress: Progress | None = None,
+    read: Read | None = None,
 ) -> Iterator[IngestOutcome]:
     """Ingest many inputs; one outcome per article or failed input, in input order.
 
     ``workers``: preparing processes; None picks the CPU count when the inputs are many
     or large (a known-length sequence), else 0 (prepare in this process).
+    ``progress`` is called when an input is done, ``read`` with the bytes of input
+    files (as on disk) whose outcomes have just been released.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     if workers is None:
+        sources = _known_length(sources)
         workers = _default_workers(sources)
     context = Context(
         service.tokenizer,
         ExtractOptions(max_input_bytes=service.settings.ingest.max_input_bytes),
         service.settings.ingest,
     )
-    batcher = _Batcher(service, scope, batch_size, progress)
+    batcher = _Batcher(service, scope, batch_size, progress, read)
     with _Preparer(context, workers) as preparer:
         for entry in preparer.stream(sources):
             yield from batcher.push(entry)
     yield from batcher.flush()
+
+
+def _known_length(sources: Iterable[Source]) -> Iterable[Source]:
+    """The sources as a list when they are few (so their sizes can be judged), else an
+    iterator over them all, taken as needed."""
+    if isinstance(sources, Sequence):
+        return sources
+    stream = iter(sources)
+    head = list(itertools.islice(stream, PARALLEL_MIN_INPUTS))
+    return head if len(head) < PARALLEL_MIN_INPUTS else itertools.chain(head, stream)
 
 
 def _default_workers(sources: Iterable[Source]) -> int:
@@ -123,17 +154,23 @@ class _Batcher:
     """Collects items in input order; stores and releases them a batch at a time."""
 
     def __init__(
-        self, service: NewsService, scope: Scope, batch_size: int, progress: Progress | None
+        self,
+        service: NewsService,
+        scope: Scope,
+        batch_size: int,
+        progress: Progress | None,
+        read: Read | None,
     ) -> None:
         self._service = service
         self._scope = scope
         self._batch_size = batch_size
         self._target = min(BATCH_START, batch_size)
         self._progress = progress
-        self._queue: list[Item | _InputDone] = []
+        self._read = read
+        self._queue: list[Item | _Advance] = []
         self._ready = 0
 
-    def push(self, entry: Item | _InputDone) -> Iterator[IngestOutcome]:
+    def push(self, entry: Item | _Advance) -> Iterator[IngestOutcome]:
         self._queue.append(entry)
         if isinstance(entry, Ready):
             self._ready += 1
@@ -147,8 +184,10 @@ class _Batcher:
         ready = [e for e in queue if isinstance(e, Ready)]
         stored = iter(self._store(ready) if ready else [])
         for entry in queue:
-            if isinstance(entry, _InputDone):
-                if self._progress is not None:
+            if isinstance(entry, _Advance):
+                if self._read is not None and entry.read:
+                    self._read(entry.read)
+                if self._progress is not None and entry.done:
                     self._progress()
             elif isinstance(entry, Ready):
                 yield next(stored)
@@ -174,9 +213,16 @@ class _Preparer:
         if self._workers > 0:
             methods = multiprocessing.get_all_start_methods()
             start = "forkserver" if "forkserver" in methods else "spawn"
+            context = multiprocessing.get_context(start)
+            if start == "forkserver":
+                # The fork server imports the preparing code once and each worker is
+                # forked from it ready to run (and sharing those pages), instead of
+                # every worker importing extraction, trafilatura and lxml itself.
+                # No effect when this process's fork server is already running.
+                context.set_forkserver_preload([prepare_module.__name__])
             self._pool = ProcessPoolExecutor(
                 max_workers=self._workers,
-                mp_context=multiprocessing.get_context(start),
+                mp_context=context,
                 initializer=init_worker,
                 initargs=(self._context,),
             )
@@ -186,23 +232,32 @@ class _Preparer:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def stream(self, sources: Iterable[Source]) -> Iterator[Item | _InputDone]:
+    def stream(self, sources: Iterable[Source]) -> Iterator[Item | _Advance]:
         if self._pool is None:
-            for source in sources:
-                yield from self._local(source)
-                yield _DONE
+            for task in _tasks(sources, self._context.options):
+                yield from self._local(task)
             return
-        window: deque[Future[Any]] = deque()
-        for group in _groups(sources):
-            window.append(self._pool.submit(prepare_group, [_unit(s) for s in group]))
+        window: deque[tuple[_Task, Future[Any]]] = deque()
+        for task in _tasks(sources, self._context.options):
+            window.append((task, self._submit(task)))
             if len(window) >= self._workers * INPUTS_PER_WORKER:
-                yield from self._drain(window.popleft())
+                yield from self._drain(*window.popleft())
         while window:
-            yield from self._drain(window.popleft())
+            yield from self._drain(*window.popleft())
 
-    def _drain(self, future: Future[Any]) -> Iterator[Item | _InputDone]:
+    def _submit(self, task: _Task) -> Future[Any]:
+        assert self._pool is not None
+        if isinstance(task, LineChunk):
+            return self._pool.submit(prepare_lines, task.name, task.entries)
+        return self._pool.submit(prepare_group, [_unit(s) for s in task])
+
+    def _drain(self, task: _Task, future: Future[Any]) -> Iterator[Item | _Advance]:
+        if isinstance(task, LineChunk):
+            yield from future.result()
+            yield _Advance(task.read, task.last)
+            return
         results: list[list[Item] | Split] = future.result()
-        for result in results:
+        for source, result in zip(task, results, strict=True):
             if isinstance(result, Split) and self._pool is not None:
                 entries = result.entries
                 chunks = [
@@ -213,13 +268,55 @@ class _Preparer:
                     yield from chunk.result()
             elif isinstance(result, list):
                 yield from result
-            yield _DONE
+            yield _Advance(_weight(source), done=True)
 
-    def _local(self, source: Source) -> list[Item]:
-        result = prepare_input(_unit(source), self._context)
-        if isinstance(result, Split):
-            return prepare_chunk(result.entries, self._context)
-        return result
+    def _local(self, task: _Task) -> Iterator[Item | _Advance]:
+        if isinstance(task, LineChunk):
+            yield from prepare_lines(task.name, task.entries, self._context)
+            yield _Advance(task.read, task.last)
+            return
+        for source in task:
+            result = prepare_input(_unit(source), self._context)
+            if isinstance(result, Split):
+                yield from prepare_chunk(result.entries, self._context)
+            else:
+                yield from result
+            yield _Advance(_weight(source), done=True)
+
+
+def _tasks(sources: Iterable[Source], options: ExtractOptions) -> Iterator[_Task]:
+    """Groups of small inputs, and JSONL files (read here) in chunks of lines."""
+    pending: list[Source] = []
+
+    def held() -> Iterator[Source]:
+        yield from pending
+        pending.clear()
+
+    for source in sources:
+        size = _streamed_size(source, options) if isinstance(source, Path) else None
+        if isinstance(source, Path) and size is not None:
+            yield from _groups(held())
+            yield from line_chunks(source, options, size)
+        else:
+            pending.append(source)
+            if len(pending) >= GROUP_INPUTS:
+                yield from _groups(held())
+    yield from _groups(held())
+
+
+def _streamed_size(source: Path, options: ExtractOptions) -> int | None:
+    """The size of a regular file read as JSONL lines here; None for other inputs."""
+    try:
+        status = source.stat()
+    except OSError:
+        return None  # the worker reports it, as for any input
+    if not stat.S_ISREG(status.st_mode):
+        return None
+    return status.st_size if streams_as_jsonl(source, status.st_size, options) else None
+
+
+def _weight(source: Source) -> int:
+    return _size(source) if isinstance(source, Path) else 0
 
 
 def _groups(sources: Iterable[Source]) -> Iterator[list[Source]]:
@@ -227,7 +324,7 @@ def _groups(sources: Iterable[Source]) -> Iterator[list[Source]]:
     group: list[Source] = []
     size = 0
     for source in sources:
-        weight = _size(source) if isinstance(source, Path) else 0
+        weight = _weight(source)
         if group and (len(group) >= GROUP_INPUTS or size + weight > GROUP_BYTES):
             yield group
             group, size = [], 0

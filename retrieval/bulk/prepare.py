@@ -15,8 +15,9 @@ from pathlib import Path
 
 from retrieval.config import IngestSettings
 from retrieval.dedupe import band_buckets
-from retrieval.errors import InputError, NewsbotError
+from retrieval.errors import InputError, MalformedRecord, NewsbotError
 from retrieval.extract import ExtractedArticle, ExtractOptions, extract_path
+from retrieval.extract.jsonl_file import RawLine, parse_line
 from retrieval.indexing import ranking_text
 from retrieval.ingest import IngestOutcome, PreparedArticle, prepare
 from retrieval.tokenizer import Tokenizer
@@ -48,6 +49,14 @@ class Labelled:
 
     label: str
     article: ExtractedArticle
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    """A line of a JSONL file read in the main process, labelled, not yet parsed."""
+
+    label: str
+    line: RawLine
 
 
 @dataclass(frozen=True)
@@ -116,6 +125,35 @@ def prepare_chunk(
     return [prepare_one(e, context) if isinstance(e, Labelled) else e for e in entries]
 
 
+def prepare_lines(
+    name: str, entries: Sequence[RawRecord | IngestOutcome], context: Context | None = None
+) -> list[Item]:
+    """Parse and prepare a chunk of a JSONL file's lines (read by the main process)."""
+    context = _current(context)
+    out: list[Item] = []
+    for entry in entries:
+        if isinstance(entry, IngestOutcome):
+            out.append(entry)
+            continue
+        record = parse_line(entry.line, name)
+        if isinstance(record, MalformedRecord):
+            out.append(failed_record(name, entry.label, record))
+        else:
+            out.append(prepare_one(Labelled(entry.label, record), context))
+    return out
+
+
+def record_label(name: str, number: int, many: bool) -> str:
+    """The label of a file's ``number``-th record (as ``NewsService`` labels them)."""
+    return f"{name}:{number}" if many else name
+
+
+def failed_record(name: str, label: str, error: InputError) -> IngestOutcome:
+    """The outcome of a bad record: labelled by its line when it has one."""
+    line = getattr(error, "line", None)
+    return IngestOutcome(f"{name}:{line}" if line else label, "failed", reason=error.reason)
+
+
 def label_records(
     name: str, records: Sequence[ExtractedArticle | InputError]
 ) -> list[Labelled | IngestOutcome]:
@@ -123,12 +161,9 @@ def label_records(
     many = len(records) > 1
     out: list[Labelled | IngestOutcome] = []
     for number, record in enumerate(records, start=1):
-        label = f"{name}:{number}" if many else name
+        label = record_label(name, number, many)
         if isinstance(record, InputError):
-            line = getattr(record, "line", None)
-            out.append(
-                IngestOutcome(f"{name}:{line}" if line else label, "failed", reason=record.reason)
-            )
+            out.append(failed_record(name, label, record))
         else:
             out.append(Labelled(label, record))
     return out

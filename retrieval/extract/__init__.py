@@ -28,6 +28,7 @@ from retrieval.extract.detect import (
 )
 from retrieval.extract.html import extract_html
 from retrieval.extract.jsonl import extract_jsonl
+from retrieval.extract.jsonl_file import extract_jsonl_file, streams_as_jsonl
 from retrieval.extract.model import ExtractedArticle, ExtractOptions, InputKind, article_to_json
 from retrieval.extract.plaintext import extract_text
 
@@ -81,7 +82,8 @@ def extract_path(
     path: Path,
     options: ExtractOptions = ExtractOptions(),  # noqa: B008 - frozen, shared safely
 ) -> Iterator[ExtractedArticle | InputError]:
-    """Articles in the file at ``path``; its size is checked before it is read."""
+    """Articles in the file at ``path``; its size is checked before it is read (a JSONL
+    file is read a record at a time, and the size of each record is checked)."""
     name = str(path)
     try:
         size = path.stat().st_size
@@ -89,6 +91,8 @@ def extract_path(
         raise UnsupportedInput(f"cannot read {name}: {exc.strerror}", input_name=name) from None
     if not path.is_file():
         raise UnsupportedInput(f"{name} is not a regular file", input_name=name)
+    if streams_as_jsonl(path, size, options):  # the cap applies to each record
+        return extract_jsonl_file(path, options)
     _check_size(size, options.max_input_bytes, name)
     try:
         data = path.read_bytes()
