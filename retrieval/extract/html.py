@@ -23,14 +23,15 @@ from datetime import datetime
 import lxml.html
 import trafilatura
 from lxml import etree
-from trafilatura.settings import Document
+from trafilatura.settings import Document, set_date_params
 
 from retrieval.errors import EmptyInput, NoArticleFound
 from retrieval.extract.bylines import agency_and_city
 from retrieval.extract.dates import parse_datetime
 from retrieval.extract.html_choose import (
     Candidate,
-    clearly_good,
+    falls_short,
+    is_clean,
     longer_cleaner,
     may_fall_short,
     most_agreed,
@@ -71,29 +72,7 @@ def extract_html(html: str, *, name: str, url: str | None = None) -> ExtractedAr
     source = _text(document.sitename)
     byline = _authors(document.author)
     lines = raw_lines(visible_text(tree))
-    prose = _prose_words(lines)
-    second = None
-    links = _link_texts(tree)
-    if clearly_good(baseline, links, prose):
-        chosen: Candidate | None = baseline
-    else:
-        second = _second_opinion(lines, name, url)
-        cleaner = (
-            Candidate("cleaner", tuple(_unique(paragraphs(second.body))))
-            if second is not None
-            else None
-        )
-        precision = _trafilatura(tree, url, favor_precision=True)
-        candidates = [baseline, Candidate("precision", tuple(_paragraphs(precision.text or "")))]
-        if cleaner is not None:
-            candidates.append(cleaner)
-        if may_fall_short(baseline.words, prose):
-            complete = _trafilatura(tree, url, fast=False)
-            candidates.append(Candidate("fallbacks", tuple(_paragraphs(complete.text or ""))))
-        agreed = most_agreed(candidates)
-        if agreed is not None:
-            agreed = without_disputed_furniture(agreed, candidates[1], links)
-        chosen = longer_cleaner(agreed, cleaner)
+    chosen, second = _choose_body(tree, url, baseline, lines, name)
     if second is None and not (title and source and byline):
         second = _second_opinion(lines, name, url)
     main = _unique(list(chosen.paragraphs)) if chosen is not None else []
@@ -116,6 +95,44 @@ def extract_html(html: str, *, name: str, url: str | None = None) -> ExtractedAr
     )
 
 
+def _choose_body(
+    tree: lxml.html.HtmlElement,
+    url: str | None,
+    baseline: Candidate,
+    lines: list[str],
+    name: str,
+) -> tuple[Candidate | None, ExtractedArticle | None]:
+    """The body by the rules of ``html_choose``, and the cleaner's reading if it ran.
+
+    Each candidate is computed only when a rule needs it: the cleaner when the baseline
+    is not clean or may be short of the page's prose; precision and the agreement vote
+    when the baseline is not clean or is short of the cleaner's body; trafilatura's own
+    fallback extractors only when the baseline is short of the cleaner's body.
+    """
+    links = _link_texts(tree)
+    clean = is_clean(baseline, links)
+    second = None
+    cleaner = None
+    if not clean or may_fall_short(baseline.words, _prose_words(lines)):
+        second = _second_opinion(lines, name, url)
+        if second is not None:
+            cleaner = Candidate("cleaner", tuple(_unique(paragraphs(second.body))))
+    short = cleaner is not None and falls_short(baseline, cleaner)
+    if clean and not short:
+        return baseline, second
+    precision = _trafilatura(tree, url, favor_precision=True)
+    candidates = [baseline, Candidate("precision", tuple(_paragraphs(precision.text or "")))]
+    if cleaner is not None:
+        candidates.append(cleaner)
+    if short or not baseline.has_prose:
+        complete = _trafilatura(tree, url, fast=False)
+        candidates.append(Candidate("fallbacks", tuple(_paragraphs(complete.text or ""))))
+    agreed = most_agreed(candidates)
+    if agreed is not None:
+        agreed = without_disputed_furniture(agreed, candidates, links)
+    return longer_cleaner(agreed, cleaner), second
+
+
 def _trafilatura(
     tree: lxml.html.HtmlElement,
     url: str | None,
@@ -124,7 +141,12 @@ def _trafilatura(
     favor_precision: bool = False,
     fast: bool = True,
 ) -> Document:
-    """One trafilatura reading; ``fast`` skips its own fallback extractors."""
+    """One trafilatura reading; ``fast`` skips its own fallback extractors.
+
+    Its date search runs without the extensive pass, which parses every date-like string
+    of the page with dateparser (most of the time spent on a page without class names);
+    the page's declared time is read first anyway (``_published``).
+    """
     result = trafilatura.bare_extraction(
         tree,
         url=url,
@@ -132,6 +154,7 @@ def _trafilatura(
         include_comments=False,
         favor_precision=favor_precision,
         fast=fast,
+        date_extraction_params=set_date_params(extensive=False),
     )
     return result if isinstance(result, Document) else Document()
 

@@ -9,18 +9,21 @@ drops real text on others, the cleaner ignores markup (good on pages without cla
 names, bad where text repeats). The rules:
 
 1. Clearly good, stop early: the baseline is kept without running the others when
-   none of its paragraphs is page furniture (our boilerplate, caption and link-only
-   tests), most of its words are in prose paragraphs, and it is not short of the
-   page's prose.
+   it is clean (none of its paragraphs is page furniture by our boilerplate, caption
+   and link-only tests, and most of its words are in prose paragraphs) and not short:
+   not under ``FALLBACK_RATIO`` of the cleaner's body, which runs only when the page's
+   prose lines say it could be that long.
 2. Agreement: otherwise, among the candidates with at least one prose paragraph (a
    list of links and labels is no article), the one that agrees most with the others
    wins (sum of 4-word-shingle Jaccard similarities; ties go to the earlier, more
    trusted one).
    Extractors err in different directions, so the one closest to all is the one whose
    errors the others do not share.
-3. Disputed furniture: a paragraph of the chosen body that the precision candidate
-   left out is dropped when it looks like furniture (rule 1's tests, or a line in
-   capitals: the teaser headlines that sites put between paragraphs).
+   Two candidates cannot outvote each other: then the one with the larger share of
+   its words in prose paragraphs wins.
+3. Disputed furniture: a paragraph of the chosen body that another candidate left
+   out is dropped when it looks like furniture (rule 1's tests, or a line in capitals:
+   the teaser headlines that sites put between paragraphs).
 4. Length: a body under ``FALLBACK_RATIO`` of the cleaner's (its distinct paragraphs)
    is replaced by the cleaner's: the extractors stopped after the first part of an
    article split by adverts or "read more" blocks.
@@ -34,7 +37,7 @@ from dataclasses import dataclass
 
 from retrieval.extract.boilerplate import is_boilerplate, is_caption, is_relative_time
 from retrieval.extract.linewords import word_count
-from retrieval.extract.plaintext_lines import GOOD_MIN_WORDS
+from retrieval.extract.plaintext_lines import GOOD_MIN_WORDS, is_prose
 
 # The chosen body is replaced by the cleaner's when shorter than this share of it.
 FALLBACK_RATIO = 0.5
@@ -69,7 +72,7 @@ class Candidate:
     @property
     def has_prose(self) -> bool:
         """Whether any paragraph is prose: a list of links and labels is no article."""
-        return any(word_count(p) >= GOOD_MIN_WORDS for p in self.paragraphs)
+        return any(is_prose(p, word_count(p)) for p in self.paragraphs)
 
 
 def furniture(paragraph: str, link_texts: frozenset[str]) -> bool:
@@ -83,14 +86,19 @@ def furniture(paragraph: str, link_texts: frozenset[str]) -> bool:
     )
 
 
-def clearly_good(candidate: Candidate, link_texts: frozenset[str], prose_words: int) -> bool:
-    """Rule 1: no furniture, mostly prose, not short of the page's prose."""
-    if not candidate.has_prose or may_fall_short(candidate.words, prose_words):
+def is_clean(candidate: Candidate, link_texts: frozenset[str]) -> bool:
+    """Rule 1's cheap half: prose, no furniture, most words in prose paragraphs."""
+    if not candidate.has_prose:
         return False
     if any(furniture(p, link_texts) for p in candidate.paragraphs):
         return False
     prose = sum(len(p.split()) for p in candidate.paragraphs if word_count(p) >= GOOD_MIN_WORDS)
     return prose >= MIN_PROSE_SHARE * candidate.words
+
+
+def falls_short(candidate: Candidate, cleaner: Candidate) -> bool:
+    """Rule 1's other half (and rule 4's test): under FALLBACK_RATIO of the cleaner's."""
+    return cleaner.has_prose and candidate.words < FALLBACK_RATIO * cleaner.words
 
 
 def may_fall_short(words: int, prose_words: int) -> bool:
@@ -106,7 +114,8 @@ def most_agreed(candidates: Sequence[Candidate]) -> Candidate | None:
     """Rule 2: the non-empty candidate with the highest summed similarity to the others."""
     present = [c for c in candidates if c.has_prose]
     if len(present) <= 2:
-        return present[0] if present else None
+        # Two cannot outvote each other: the one with more of its words in prose wins.
+        return max(present, key=_prose_share, default=None)
     shingles = [_shingles(c.paragraphs) for c in present]
     best, best_score = present[0], -1.0
     for i, candidate in enumerate(present):
@@ -120,22 +129,22 @@ def longer_cleaner(chosen: Candidate | None, cleaner: Candidate | None) -> Candi
     """Rule 4: the cleaner's body when the chosen one is under FALLBACK_RATIO of it."""
     if cleaner is None or not cleaner.has_prose:
         return chosen
-    if chosen is None or chosen.words < FALLBACK_RATIO * cleaner.words:
+    if chosen is None or falls_short(chosen, cleaner):
         return cleaner
     return chosen
 
 
 def without_disputed_furniture(
-    chosen: Candidate, precision: Candidate, link_texts: frozenset[str]
+    chosen: Candidate, others: Sequence[Candidate], link_texts: frozenset[str]
 ) -> Candidate:
-    """Rule 3: furniture-like paragraphs the precision candidate left out are dropped."""
-    if chosen is precision or not precision.paragraphs:
+    """Rule 3: furniture-like paragraphs that another candidate left out are dropped."""
+    dissent = [set(c.paragraphs) for c in others if c is not chosen and c.has_prose]
+    if not dissent:
         return chosen
-    kept = set(precision.paragraphs)
     paragraphs = tuple(
         p
         for p in chosen.paragraphs
-        if p in kept or not (furniture(p, link_texts) or _in_capitals(p))
+        if all(p in kept for kept in dissent) or not (furniture(p, link_texts) or _in_capitals(p))
     )
     return Candidate(chosen.name, paragraphs) if paragraphs else chosen
 
@@ -148,6 +157,12 @@ def _in_capitals(paragraph: str) -> bool:
         and bool(cased)
         and all(c.isupper() for c in cased)
     )
+
+
+def _prose_share(candidate: Candidate) -> float:
+    """Share of the words in prose paragraphs (ties keep the earlier candidate)."""
+    prose = sum(len(p.split()) for p in candidate.paragraphs if is_prose(p, word_count(p)))
+    return prose / max(candidate.words, 1)
 
 
 def _shingles(paragraphs: Sequence[str]) -> set[tuple[str, ...]]:

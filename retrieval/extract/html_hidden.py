@@ -16,14 +16,14 @@ import re
 import lxml.html
 from lxml import etree
 
-_HIDDEN_XPATH = etree.XPath(
-    "//*[@hidden or @aria-hidden='true' or contains(@style, 'display') "
-    "or contains(@style, 'visibility')]"
-)
+_HIDDEN_XPATH = etree.XPath("//*[@hidden or @aria-hidden='true' or @style]")
 _HIDDEN_STYLE = re.compile(r"(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.I)
 # Hidden text is kept when it is more than this share of the page's text: the page
 # hides its article for a script to show, and without it nothing would be left.
 MAX_HIDDEN_SHARE = 0.5
+# Hidden text shorter than this (menus, icons, dialogs) is removed without measuring
+# the page: it cannot be an article that the page hides for a script to show.
+SMALL_HIDDEN_CHARS = 1000
 
 
 def drop_hidden(tree: lxml.html.HtmlElement) -> int:
@@ -33,7 +33,8 @@ def drop_hidden(tree: lxml.html.HtmlElement) -> int:
         return 0
     outermost = _outermost(hidden)
     hidden_chars = sum(_text_length(element) for element in outermost)
-    if hidden_chars > MAX_HIDDEN_SHARE * _text_length(tree):
+    # The page's whole text is measured only when the hidden part could be most of it.
+    if hidden_chars > SMALL_HIDDEN_CHARS and hidden_chars > MAX_HIDDEN_SHARE * _text_length(tree):
         return 0
     for element in outermost:
         element.drop_tree()

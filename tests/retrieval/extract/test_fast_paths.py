@@ -1,7 +1,8 @@
 """Shortcuts of the extractors give what the full work gives.
 
 The HTML cascade stops after its baseline candidate when that is clearly good; the
-visible text is read without copying the tree; the phrase patterns run on lower-cased text when that is the same as ignoring case.
+visible text is read without copying the tree; the phrase patterns run on lower-cased
+text when that is the same as ignoring case.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def test_early_stop_gives_what_the_full_cascade_gives_on_clean_pages(
     """On clean pages every candidate agrees, so stopping after the baseline loses nothing."""
     pages = _pages(fixtures)
     default = [extract_html(page, name="p.html") for page in pages if "<article" in page]
-    monkeypatch.setattr(html_module, "clearly_good", lambda *args: False)
+    monkeypatch.setattr(html_module, "is_clean", lambda *args: False)
     always = [extract_html(page, name="p.html") for page in pages if "<article" in page]
     assert [a.body for a in default] == [a.body for a in always]
     assert default == always
