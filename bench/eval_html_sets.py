@@ -9,7 +9,7 @@ bytes, comments left out) with the set's ``score.py``, counts our refusals and c
 and times both on one core in the same run (CPU seconds of the extraction calls only).
 
     .venv/bin/python bench/eval_html_sets.py [--data ../shared/eval/extraction]
-        [--only VARIANT ...] [--out DIR]
+        [--only VARIANT ...] [--out DIR] [--before CHECKOUT_OF_AN_EARLIER_VERSION]
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import argparse
 import gzip
 import json
 import logging
+import os
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -71,6 +73,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--only", nargs="*", choices=sorted(VARIANTS))
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="a checkout of an earlier version (e.g. `git worktree add DIR REV`): its "
+        "extract_bytes runs as method 'before', in a child process, in the same run",
+    )
+    parser.add_argument("--methods", nargs="*", choices=sorted(METHODS), help=argparse.SUPPRESS)
+    parser.add_argument("--label", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)
     truth = json.loads((args.data / "ground_truth.json").read_text(encoding="utf-8"))
@@ -78,36 +88,94 @@ def main(argv: list[str] | None = None) -> int:
         path.name[: -len(".html.gz")]: gzip.decompress(path.read_bytes()).decode("utf-8")
         for path in sorted((args.data / "pages").glob("*.html.gz"))
     }
+    variants = args.only or list(VARIANTS)
+    if args.label is not None:  # the child of --before: predictions and timings only
+        return _emit(args, variants, pages, truth)
+    before = _run_before(args, variants) if args.before is not None else {}
     header = f"{'set':22} {'method':12} {'F1':>6} {'P':>6} {'R':>6} {'CPU s':>6} {'pages/s':>7}"
     print(f"{header}  outcomes")
-    for variant in args.only or list(VARIANTS):
-        rewrite = VARIANTS[variant]
-        inputs = {name: rewrite(page, i) for i, (name, page) in enumerate(pages.items())}
+    for variant in variants:
         seconds: dict[str, float] = {}
-        for method, run in METHODS.items():
-            out = args.out / variant / method
-            out.mkdir(parents=True, exist_ok=True)
-            outcomes: Counter[str] = Counter()
-            spent = 0.0
-            for name, data in inputs.items():
-                url = truth.get(name, {}).get("url")
-                started = time.process_time()
-                body = run(name, data, url, outcomes)
-                spent += time.process_time() - started
-                (out / f"{name}.txt").write_text(body, encoding="utf-8")
+        rows = _predict(args.out, variant, pages, truth, list(METHODS))
+        if variant in before:
+            rows.insert(0, ("before", *before[variant]))
+        for method, spent, outcomes in rows:
             seconds[method] = spent
-            f1, p, r = score(args.data, out)
+            f1, p, r = score(args.data, args.out / variant / method)
             shown = ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())) or "-"
-            rate = len(inputs) / spent if spent else 0.0
+            rate = len(pages) / spent if spent else 0.0
             print(
                 f"{variant:22} {method:12} {f1:6.3f} {p:6.3f} {r:6.3f} {spent:6.1f} "
                 f"{rate:7.1f}  {shown}",
                 flush=True,
             )
-        ratio = seconds["ours"] / max(seconds["trafilatura"], 1e-9)
-        print(f"{variant:22} {'time ratio':12} ours / trafilatura = {ratio:.2f}x", flush=True)
+        ratios = ", ".join(
+            f"{m} / trafilatura = {seconds[m] / max(seconds['trafilatura'], 1e-9):.2f}x"
+            for m in ("before", "ours")
+            if m in seconds
+        )
+        print(f"{variant:22} {'time ratio':12} {ratios}", flush=True)
     print("command:", " ".join([Path(sys.executable).name, *sys.argv]))
     return 0
+
+
+Row = tuple[str, float, Counter[str]]
+
+
+def _predict(
+    out_dir: Path,
+    variant: str,
+    pages: dict[str, str],
+    truth: dict[str, dict[str, str]],
+    methods: list[str],
+    label: str | None = None,
+) -> list[Row]:
+    """Predictions of each method written under OUT/variant/method; CPU time, outcomes."""
+    rewrite = VARIANTS[variant]
+    inputs = {name: rewrite(page, i) for i, (name, page) in enumerate(pages.items())}
+    rows: list[Row] = []
+    for method in methods:
+        run = METHODS[method]
+        out = out_dir / variant / (label or method)
+        out.mkdir(parents=True, exist_ok=True)
+        outcomes: Counter[str] = Counter()
+        spent = 0.0
+        for name, data in inputs.items():
+            url = truth.get(name, {}).get("url")
+            started = time.process_time()
+            body = run(name, data, url, outcomes)
+            spent += time.process_time() - started
+            (out / f"{name}.txt").write_text(body, encoding="utf-8")
+        rows.append((label or method, spent, outcomes))
+    return rows
+
+
+def _emit(
+    args: argparse.Namespace,
+    variants: list[str],
+    pages: dict[str, str],
+    truth: dict[str, dict[str, str]],
+) -> int:
+    found = {}
+    for variant in variants:
+        ((_, spent, outcomes),) = _predict(args.out, variant, pages, truth, ["ours"], args.label)
+        found[variant] = [spent, dict(outcomes)]
+    print(json.dumps(found))
+    return 0
+
+
+def _run_before(
+    args: argparse.Namespace, variants: list[str]
+) -> dict[str, tuple[float, Counter[str]]]:
+    """Runs this script's ``ours`` in a child process that imports the earlier checkout."""
+    env = {**os.environ, "PYTHONPATH": str(args.before.resolve())}
+    command = [
+        sys.executable, __file__, "--data", str(args.data), "--out", str(args.out),
+        "--only", *variants, "--label", "before",
+    ]  # fmt: skip
+    result = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    return {v: (float(spent), Counter(outcomes)) for v, (spent, outcomes) in found.items()}
 
 
 if __name__ == "__main__":

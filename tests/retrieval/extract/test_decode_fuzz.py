@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import codecs
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retrieval.errors import BinaryInput
-from retrieval.extract import ExtractedArticle, extract_bytes
+from retrieval.extract import ExtractedArticle, extract_bytes, extract_path
 from retrieval.extract.decode import decode_bytes
 
 _WORDS = {
@@ -154,3 +155,12 @@ def test_http_header_charset_is_checked_against_the_bytes() -> None:
 def test_a_declaration_that_reads_as_mojibake_loses_to_detection() -> None:
     text = "Совет собрался во вторник, чтобы обсудить бюджет ремонта стены гавани. " * 4
     assert decode_bytes(text.encode("cp1251"), declared="windows-1252", input_name="x") == text
+
+
+@pytest.mark.parametrize("bom", [b"", codecs.BOM_UTF8])
+def test_file_with_nul_bytes_and_a_stale_declaration_is_read(tmp_path: Path, bom: bytes) -> None:
+    page = _PAGE.format(charset="iso-8859-1").replace("Tuesday", "Tues\x00day")
+    path = tmp_path / "page.html"
+    path.write_bytes(bom + page.encode("utf-8"))
+    (article,) = [a for a in extract_path(path) if isinstance(a, ExtractedArticle)]
+    assert "the council in Besançon met on Tuesday" in article.body
