@@ -64,10 +64,10 @@ def extract_bytes(
     declared_kind: InputKind | None = (
         options.kind if options.kind != "auto" else kind_from_name(name)
     ) or kind_from_content_type(content_type)
-    charset = charset_from_content_type(content_type)
-    if charset is None and declared_kind in (None, "html"):
-        charset = html_meta_charset(data)
-    text = decode_bytes(data, declared=charset, input_name=name)
+    # Both declarations are kept, header first: each is checked against the bytes.
+    meta = html_meta_charset(data) if declared_kind in (None, "html") else None
+    declared = (charset_from_content_type(content_type), meta)
+    text = decode_bytes(data, declared=declared, input_name=name)
     if not text.strip():
         raise EmptyInput(f"{name} holds only whitespace", input_name=name)
     kind = declared_kind or detect_kind(name, text, content_type)

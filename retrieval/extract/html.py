@@ -1,19 +1,18 @@
-"""HTML pages: trafilatura for the body and metadata, our cleaner as a second opinion.
+"""HTML pages: a cascade of extractors and a chooser, never worse than trafilatura's default.
 
-trafilatura (precision mode, which scored best on the development pages) finds the
-main text of most pages. On some it stops after the first part of a split article;
-when it returns less than half of what the plain-text cleaner finds in the page's
-visible text, the cleaner's body is used instead. Publication times come from the
-page's own metadata (``article:published_time``, JSON-LD, ``<time>``) because
-trafilatura reports only the day.
+No single library call is best on every site, so the body is chosen among candidates
+by the rules of ``html_choose``: trafilatura with its default settings (the baseline,
+first in its fast form, without its own fallback extractors), trafilatura's precision
+settings, the plain-text cleaner over the page's visible text, and trafilatura's
+fallback extractors when the baseline comes up short. The cheap baseline runs first
+and is kept when it is clearly good, so most pages cost one trafilatura pass.
 
-The extraction is a cascade, each stage run only when the one before under-delivers:
-trafilatura once, in its fast mode (its own fallback extractors are skipped: the
-cleaner is our fallback); the cleaner only when trafilatura's body may be under half
-of the cleaner's (judged from the page's prose lines, which is cheap) or when
-trafilatura found no title, site or author for the cleaner to supply. The page is
-parsed once and that tree serves trafilatura, the metadata readers and the visible
-text.
+Hidden elements (``display:none``, ``hidden``, ``aria-hidden``) are removed before any
+candidate reads the page: duplicate print or mobile copies are not the article twice.
+The page is parsed once and that tree serves every candidate, the metadata readers and
+the visible text. Publication times come from the page's own metadata
+(``article:published_time``, JSON-LD, ``<time>``) because trafilatura reports only the
+day.
 """
 
 from __future__ import annotations
@@ -24,11 +23,21 @@ from datetime import datetime
 import lxml.html
 import trafilatura
 from lxml import etree
-from trafilatura.settings import Document
+from trafilatura.settings import Document, set_date_params
 
 from retrieval.errors import EmptyInput, NoArticleFound
 from retrieval.extract.bylines import agency_and_city
 from retrieval.extract.dates import parse_datetime
+from retrieval.extract.html_choose import (
+    Candidate,
+    falls_short,
+    is_clean,
+    longer_cleaner,
+    may_fall_short,
+    most_agreed,
+    without_disputed_furniture,
+)
+from retrieval.extract.html_hidden import drop_hidden
 from retrieval.extract.html_text import visible_text
 from retrieval.extract.linewords import word_count
 from retrieval.extract.model import ExtractedArticle
@@ -37,13 +46,6 @@ from retrieval.extract.plaintext_lines import GOOD_MIN_WORDS, raw_lines
 from retrieval.extract.plaintext_meta import HEADER_WINDOW, body_dateline
 from retrieval.normalize import normalize_block, normalize_text, paragraphs
 
-# trafilatura's body is replaced when shorter than this share of the cleaner's.
-FALLBACK_RATIO = 0.5
-# The cleaner's body is the page's prose lines (GOOD_MIN_WORDS words or more) plus a
-# few short lines it keeps among them (subheadings, list items); the words of the prose
-# lines times this margin stand for the most it can return, so the cleaner runs only
-# when trafilatura's body falls short of FALLBACK_RATIO of that.
-SHORT_LINE_MARGIN = 1.25
 # Paragraphs read for a dateline opening: the first, or the second after a standfirst.
 DATELINE_PARAGRAPHS = 2
 _PUBLISHED_META = (
@@ -63,27 +65,17 @@ def extract_html(html: str, *, name: str, url: str | None = None) -> ExtractedAr
     tree = parse_html(html)
     if tree is None:
         raise NoArticleFound(f"{name}: the HTML holds no document", input_name=name)
-    result = trafilatura.bare_extraction(
-        tree,
-        url=url,
-        with_metadata=True,
-        include_comments=False,
-        favor_precision=True,
-        fast=True,
-    )
-    document = result if isinstance(result, Document) else Document()
-    main = _paragraphs(document.text or "")
+    drop_hidden(tree)
+    document = _trafilatura(tree, url, with_metadata=True)
+    baseline = Candidate("trafilatura", tuple(_paragraphs(document.text or "")))
     title = _text(document.title)
     source = _text(document.sitename)
     byline = _authors(document.author)
     lines = raw_lines(visible_text(tree))
-    second = None
-    if not (title and source and byline) or _may_fall_short(main, lines):
+    chosen, second = _choose_body(tree, url, baseline, lines, name)
+    if second is None and not (title and source and byline):
         second = _second_opinion(lines, name, url)
-    if second is not None and _word_count(main) < FALLBACK_RATIO * _word_count(
-        paragraphs(second.body)
-    ):
-        main = _unique(paragraphs(second.body))
+    main = _unique(list(chosen.paragraphs)) if chosen is not None else []
     if not main:
         raise NoArticleFound(f"{name}: no article text found in the page", input_name=name)
     title = title or (second.title if second else None)
@@ -103,6 +95,81 @@ def extract_html(html: str, *, name: str, url: str | None = None) -> ExtractedAr
     )
 
 
+def _choose_body(
+    tree: lxml.html.HtmlElement,
+    url: str | None,
+    baseline: Candidate,
+    lines: list[str],
+    name: str,
+) -> tuple[Candidate | None, ExtractedArticle | None]:
+    """The body by the rules of ``html_choose``, and the cleaner's reading if it ran.
+
+    Each candidate is computed only when a rule needs it: the cleaner when the baseline
+    is not clean or may be short of the page's prose; precision and the agreement vote
+    when the baseline is not clean or is short of the cleaner's body; trafilatura's own
+    fallback extractors only when the baseline is short of the cleaner's body.
+    """
+    links = _link_texts(tree)
+    clean = is_clean(baseline, links)
+    second = None
+    cleaner = None
+    if not clean or may_fall_short(baseline.words, _prose_words(lines)):
+        second = _second_opinion(lines, name, url)
+        if second is not None:
+            cleaner = Candidate("cleaner", tuple(_unique(paragraphs(second.body))))
+    short = cleaner is not None and falls_short(baseline, cleaner)
+    if clean and not short:
+        return baseline, second
+    precision = _trafilatura(tree, url, favor_precision=True)
+    candidates = [baseline, Candidate("precision", tuple(_paragraphs(precision.text or "")))]
+    if cleaner is not None:
+        candidates.append(cleaner)
+    if short or not baseline.has_prose:
+        complete = _trafilatura(tree, url, fast=False)
+        candidates.append(Candidate("fallbacks", tuple(_paragraphs(complete.text or ""))))
+    agreed = most_agreed(candidates)
+    if agreed is not None:
+        agreed = without_disputed_furniture(agreed, candidates, links)
+    return longer_cleaner(agreed, cleaner), second
+
+
+def _trafilatura(
+    tree: lxml.html.HtmlElement,
+    url: str | None,
+    *,
+    with_metadata: bool = False,
+    favor_precision: bool = False,
+    fast: bool = True,
+) -> Document:
+    """One trafilatura reading; ``fast`` skips its own fallback extractors.
+
+    Its date search runs without the extensive pass, which parses every date-like string
+    of the page with dateparser (most of the time spent on a page without class names);
+    the page's declared time is read first anyway (``_published``).
+    """
+    result = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        with_metadata=with_metadata,
+        include_comments=False,
+        favor_precision=favor_precision,
+        fast=fast,
+        date_extraction_params=set_date_params(extensive=False),
+    )
+    return result if isinstance(result, Document) else Document()
+
+
+def _prose_words(lines: list[str]) -> int:
+    """Words of the page's prose lines: what bounds the cleaner's body."""
+    return sum(len(line.split()) for line in lines if word_count(line) >= GOOD_MIN_WORDS)
+
+
+def _link_texts(tree: lxml.html.HtmlElement) -> frozenset[str]:
+    """The texts of the page's links, folded: a paragraph equal to one is a lone link."""
+    texts = (" ".join(a.text_content().split()).casefold() for a in tree.iter("a"))
+    return frozenset(text for text in texts if text)
+
+
 def parse_html(html: str) -> lxml.html.HtmlElement | None:
     """An lxml tree of the page, or None when it has no elements at all."""
     parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
@@ -111,16 +178,6 @@ def parse_html(html: str) -> lxml.html.HtmlElement | None:
     except (etree.ParserError, ValueError):
         return None
     return tree if isinstance(tree, lxml.html.HtmlElement) else None
-
-
-def _may_fall_short(main: list[str], lines: list[str]) -> bool:
-    """Whether the cleaner could find over 1 / FALLBACK_RATIO times trafilatura's words.
-
-    Only lines of GOOD_MIN_WORDS words or more can be prose to the cleaner, so their
-    words (with a margin for the short lines it keeps) bound what it can return.
-    """
-    prose = sum(len(line.split()) for line in lines if word_count(line) >= GOOD_MIN_WORDS)
-    return _word_count(main) < FALLBACK_RATIO * SHORT_LINE_MARGIN * prose
 
 
 def _dateline(main: list[str], lines: list[str], title: str | None) -> str | None:
@@ -165,10 +222,6 @@ def _without_heading(main: list[str], title: str | None) -> list[str]:
 def _unique(items: list[str]) -> list[str]:
     """Paragraphs in order without exact repeats (pages that print the text twice)."""
     return list(dict.fromkeys(items))
-
-
-def _word_count(items: list[str]) -> int:
-    return sum(len(item.split()) for item in items)
 
 
 def _text(value: object) -> str | None:

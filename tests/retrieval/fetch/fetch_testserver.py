@@ -23,6 +23,17 @@ from urllib.parse import parse_qs, urlsplit
 from retrieval.fetch import Fetcher
 
 PAGE = b"<html><head><title>Hello</title></head><body><p>Caf\xc3\xa9 news.</p></body></html>"
+# A page with an article: accents in UTF-8 and a NUL byte inside a word (a bad export).
+ARTICLE_PAGE = (
+    "<html><head><meta charset='utf-8'><title>Harbour wall</title></head><body><article>"
+    "<h1>Harbour wall repairs in Besançon</h1>"
+    + "".join(
+        f"<p>Paragraph {i}: the coun\x00cil of Besançon met on Tuesday to discuss the cost "
+        "of repairing the harbour wall, which the storms of last winter damaged.</p>"
+        for i in range(6)
+    )
+    + "</article></body></html>"
+).encode("utf-8")
 ETAG = '"v1"'
 LAST_MODIFIED = "Wed, 21 Oct 2015 07:28:00 GMT"
 # The lazily generated endless body: 1 GB in 64 KiB writes.
@@ -108,6 +119,14 @@ HTML = {"Content-Type": "text/html; charset=utf-8"}
 
 def _page(h: _Handler, path: str, query: dict[str, str]) -> None:
     h.reply(200, PAGE, HTML)
+
+
+def _mislabelled(h: _Handler, path: str, query: dict[str, str]) -> None:
+    """The article page in UTF-8 with NUL bytes, under the header ``charset`` given
+    (default ISO-8859-1), with an optional BOM (``bom=1``)."""
+    charset = query.get("charset", "iso-8859-1")
+    body = (b"\xef\xbb\xbf" if query.get("bom") == "1" else b"") + ARTICLE_PAGE
+    h.reply(200, body, {"Content-Type": f"text/html; charset={charset}"})
 
 
 def _not_found(h: _Handler, path: str, query: dict[str, str]) -> None:
@@ -205,6 +224,7 @@ def _slow(h: _Handler, path: str, query: dict[str, str]) -> None:
 
 ROUTES: dict[str, Route] = {
     "page": _page,
+    "mislabelled": _mislabelled,
     "redirect": _redirect,
     "goto": _goto,
     "typed": _typed,
