@@ -16,6 +16,7 @@ from retrieval.extract import boilerplate as bp
 from retrieval.extract import linewords as lw
 from retrieval.extract.bylines import is_byline
 from retrieval.extract.dates import find_datetime
+from retrieval.extract.plaintext_dump import DumpLine
 from retrieval.normalize import normalize_text
 
 
@@ -35,6 +36,7 @@ class Line:
     words: int
     kind: Kind
     clause: bool  # ends like prose (sentence punctuation, colon, quote)
+    linked: bool = False  # all link text in a dump that marks links: navigation or a teaser
 
 
 # A line ending like prose is article text from this many words on.
@@ -79,15 +81,42 @@ def raw_lines(text: str) -> list[str]:
     return [line for block in _blocks(normalize_text(text)) for line in _unwrap(block)]
 
 
-def classify_lines(raw: list[str]) -> list[Line]:
-    """``Line`` values for lines as ``raw_lines`` returns them."""
+def classify_lines(raw: list[str], linked: frozenset[int] = frozenset()) -> list[Line]:
+    """``Line`` values for lines as ``raw_lines`` returns them.
+
+    A line in ``linked`` is link text (the dump marked it so): it may read like a
+    sentence, but a link is a way elsewhere, so it is never prose.
+    """
     counts = Counter(raw)
     lines = []
     for index, line in enumerate(raw):
         words = lw.word_count(line)
         kind = classify(line, words, repeats=counts[line])
-        lines.append(Line(index, line, words, kind, lw.ends_clause(line)))
+        is_link = index in linked
+        if is_link and kind is Kind.GOOD:
+            kind = Kind.SHORT
+        lines.append(Line(index, line, words, kind, lw.ends_clause(line), is_link))
     return lines
+
+
+def dump_to_lines(dump: list[DumpLine]) -> tuple[list[str], frozenset[int]]:
+    """Lines of a cleaned dump as ``raw_lines`` gives them, with the indices of link lines."""
+    blocks: list[list[DumpLine]] = []
+    for line in dump:
+        if line.block_start or not blocks:
+            blocks.append([])
+        blocks[-1].append(line)
+    raw: list[str] = []
+    linked: set[int] = set()
+    for block in blocks:
+        texts = [line.text for line in block]
+        joined = _unwrap(texts)
+        if len(joined) == len(texts):
+            linked.update(len(raw) + i for i, line in enumerate(block) if line.linked)
+        elif all(line.linked for line in block):
+            linked.add(len(raw))
+        raw.extend(joined)
+    return raw, frozenset(linked)
 
 
 def _blocks(text: str) -> list[list[str]]:

@@ -1,0 +1,258 @@
+"""Text dumps made by other renderers, turned into the one-block-per-line shape we classify.
+
+Each tool that saves a page as text has habits: terminal browsers (w3m, lynx, links)
+and html2text hard-wrap paragraphs at a fixed width; html2text writes Markdown (links
+``[text](url)``, images ``![alt](url)``, ``#`` headings, ``*`` bullets, backslash
+escapes); lynx and elinks number links (``[12]text``) and list them in a "References"
+section at the end; BeautifulSoup's ``get_text("\\n")`` puts every inline element
+(a link, an emphasis) on a line of its own; lxml's ``text_content()`` keeps the code of
+scripts and styles; some tools render link text underlined (``Read_more``).
+
+We undo those habits from the text's own evidence (line widths, markers, spaces at the
+edges of lines), never from the name of the tool: the same rules must hold for a
+renderer we have not seen. What a renderer tells us about links is kept: a line that is
+all link text is navigation or a teaser, whatever its wording.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from retrieval.extract import linewords as lw
+from retrieval.normalize import normalize_text
+
+
+@dataclass(frozen=True)
+class DumpLine:
+    text: str  # the line without markup, normalised, stripped, never blank
+    linked: bool  # all (or nearly all) of it is link text: a menu item or a teaser
+    block_start: bool  # a blank line (or the start) precedes it
+
+
+# C0/C1 control characters other than tab and line ends: terminal escapes, form feeds,
+# NULs of a bad conversion. They carry no text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# The numbered list of link targets lynx and elinks append ("References", then
+# "Visible links:" / "Hidden links:" and "  12. https://...").
+_REFERENCES_HEAD = re.compile(r"^\s*(?:references|visible links:?|hidden links:?)\s*$", re.I)
+_REFERENCE_ITEM = re.compile(r"^\s*\d{1,5}\.\s+\S+$")
+# Share of the lines after a "References" head that must be numbered targets for it to
+# be that list (and not a heading of the article).
+REFERENCES_SHARE = 0.8
+
+# Wrap-width detection. A renderer that wraps leaves most long lines just short of one
+# width and no breakable line beyond it. Widths under this are not a page wrap ...
+MIN_WRAP_WIDTH = 40
+# ... lines this close below the width count as filled to it (a word of up to this
+# many columns did not fit) ...
+WRAP_SLACK = 15
+# ... and this share of the lines longer than MIN_WRAP_WIDTH must be filled.
+WRAP_FILLED_SHARE = 0.5
+# Lines with a space that may run past the width: long link targets and table rows.
+WRAP_OVERFLOW_SHARE = 0.02
+# At least this many filled lines: a short text says nothing about its width.
+WRAP_MIN_FILLED = 5
+
+# Markdown: images first (they sit inside links), then links, then emphasis.
+_MD_IMAGE = re.compile(r"!\[[^\[\]]*\]\((?:\\.|[^)\\])*\)")
+_MD_LINK = re.compile(r"\[([^\[\]]*)\]\((?:\\.|[^)\\])*\)")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
+_MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_MD_HEADING = re.compile(r"^#{1,6}\s+|\s+#{1,6}\s*$")
+# A Markdown table's rule row ("---|:---:") and the pipes between cells.
+_TABLE_RULE = re.compile(r"^[\s|:+\-=]*[-=]{3,}[\s|:+\-=]*$")
+_TABLE_PIPE = re.compile(r"\s*\|\s*")
+# Numbered link references of lynx/elinks ("[12]"), and their image and form stand-ins.
+_LINK_REF = re.compile(r"\[\d{1,5}\]")
+_BRACKETED_LINE = re.compile(r"^\[[^\[\]]{0,120}\]$")
+# List markers of text renderers: bullets, dashes, lynx's "+" and "o" for nested levels,
+# numbers. "o" is only a marker when indented (lynx indents every list), since it is a
+# word in several languages.
+_BULLET = re.compile(r"^(?:[*+\-•·◦▪●■□‣○–]|\d{1,3}[.)])\s+(?=\S)")
+_INDENTED_O = re.compile(r"^\s{2,}o\s+(?=\S)")
+# Link text rendered underlined: words joined by "_" ("Terms_of_Service").
+_UNDERLINED = re.compile(r"(?<=[^\W_])_+(?=[^\W_])")
+# Share of a dump's words that carry such joins for it to be read as underlined links.
+UNDERLINED_SHARE = 0.02
+# A line is a link line when this share of its words are link text.
+LINKED_SHARE = 0.8
+# A lynx-style line opening with a link reference counts as a link line up to this many
+# words (the reference marks where a link starts, not where it ends).
+REF_LINE_MAX_WORDS = 12
+
+# Inline elements put on lines of their own: a line ending in a space (the space before
+# the next element) or a line starting with exactly one space (the space after it).
+_OPEN_END = re.compile(r"\S[ \t]$")
+_ONE_SPACE_START = re.compile(r"^ \S")
+# Share of non-blank lines showing that habit for a dump to be read that way.
+INLINE_SPLIT_SHARE = 0.05
+
+
+def dump_lines(text: str) -> list[DumpLine]:
+    """The lines of a text dump, unwrapped and without markup, with their link flags."""
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    raw = _drop_references(text.split("\n"))
+    width = wrap_width(raw)
+    if width is not None:
+        raw = _rejoin_wrapped(raw, width)
+    elif _splits_inline(raw):
+        raw = _rejoin_inline(raw)
+    underlined = _is_underlined(raw)
+    lines: list[DumpLine] = []
+    after_blank = True
+    for line in raw:
+        cleaned = _clean(line, underlined=underlined)
+        if cleaned is None:
+            after_blank = after_blank or not line.strip()
+            continue
+        text_, linked = cleaned
+        lines.append(DumpLine(text_, linked, after_blank))
+        after_blank = False
+    return lines
+
+
+def _drop_references(lines: list[str]) -> list[str]:
+    """The dump without the trailing list of link targets (lynx, elinks)."""
+    for i, line in enumerate(lines):
+        if not _REFERENCES_HEAD.match(line):
+            continue
+        rest = [ln for ln in lines[i + 1 :] if ln.strip() and not _REFERENCES_HEAD.match(ln)]
+        if rest and sum(1 for ln in rest if _REFERENCE_ITEM.match(ln)) >= REFERENCES_SHARE * len(
+            rest
+        ):
+            return lines[:i]
+    return lines
+
+
+def columns(text: str) -> int:
+    """Terminal columns of a line: wide (CJK) characters take two."""
+    if text.isascii():
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def wrap_width(lines: list[str]) -> int | None:
+    """The width a renderer wrapped the dump at, or None when it was not wrapped."""
+    widths = [columns(line.rstrip()) for line in lines if line.strip()]
+    breakable = [w for w, line in zip(widths, (ln for ln in lines if ln.strip()), strict=True)
+                 if " " in line.strip()]  # fmt: skip
+    long_lines = [w for w in widths if w > MIN_WRAP_WIDTH]
+    if len(long_lines) < WRAP_MIN_FILLED:
+        return None
+    best: tuple[int, int] | None = None
+    for width in sorted(set(long_lines)):
+        filled = sum(1 for w in long_lines if width - WRAP_SLACK < w <= width)
+        over = sum(1 for w in breakable if w > width)
+        if over > WRAP_OVERFLOW_SHARE * len(widths):
+            continue
+        if best is None or filled > best[1]:
+            best = (width, filled)
+        break  # the narrowest width with few overflows is the wrap
+    if best is None:
+        return None
+    width, filled = best
+    if filled < WRAP_MIN_FILLED or filled < WRAP_FILLED_SHARE * len(long_lines):
+        return None
+    return width
+
+
+def _starts_item(line: str) -> bool:
+    stripped = line.lstrip()
+    return bool(
+        _BULLET.match(stripped)
+        or _INDENTED_O.match(line)
+        or stripped.startswith("#")
+        or stripped.startswith("|")
+    )
+
+
+def _rejoin_wrapped(lines: list[str], width: int) -> list[str]:
+    """Join each line to the next when the next one's first word would not have fit."""
+    out: list[str] = []
+    for line in lines:
+        if out and line.strip() and out[-1].strip() and not _starts_item(line):
+            previous = out[-1]
+            first_word = line.split()[0]
+            if columns(previous.rstrip()) + 1 + columns(first_word) > width:
+                out[-1] = _glue(previous.rstrip(), line.strip())
+                continue
+        out.append(line)
+    return out
+
+
+def _glue(left: str, right: str) -> str:
+    """Two parts of one paragraph: a word broken after its hyphen, or a space between."""
+    if left.endswith("-") and len(left) > 1 and left[-2].isalpha() and right[:1].isalpha():
+        return left + right
+    if _is_unspaced(left[-1:]) and _is_unspaced(right[:1]):
+        return left + right
+    return left + " " + right
+
+
+def _is_unspaced(char: str) -> bool:
+    return bool(char) and unicodedata.east_asian_width(char) in "WF"
+
+
+def _splits_inline(lines: list[str]) -> bool:
+    nonblank = [line for line in lines if line.strip()]
+    hits = sum(1 for line in nonblank if _OPEN_END.search(line) or _ONE_SPACE_START.match(line))
+    return bool(nonblank) and hits >= INLINE_SPLIT_SHARE * len(nonblank)
+
+
+def _rejoin_inline(lines: list[str]) -> list[str]:
+    """Put inline elements split onto lines of their own back into their sentence."""
+    out: list[str] = []
+    for line in lines:
+        if out and line.strip() and out[-1].strip():
+            previous = out[-1]
+            if _OPEN_END.search(previous) or _ONE_SPACE_START.match(line):
+                out[-1] = previous.rstrip() + " " + line.strip()
+                continue
+        out.append(line)
+    return out
+
+
+def _is_underlined(lines: list[str]) -> bool:
+    words = sum(len(line.split()) for line in lines)
+    joins = sum(len(_UNDERLINED.findall(line)) for line in lines)
+    return words > 0 and joins >= UNDERLINED_SHARE * words
+
+
+def _clean(line: str, *, underlined: bool) -> tuple[str, bool] | None:
+    """The line's text without markup and whether it is link text; None when nothing is left."""
+    stripped = line.strip()
+    if not stripped or _TABLE_RULE.match(stripped):
+        return None
+    if _INDENTED_O.match(line):
+        stripped = stripped[1:].lstrip()
+    stripped = _BULLET.sub("", stripped)
+    stripped = _MD_HEADING.sub("", stripped)
+    stripped = _MD_IMAGE.sub(" ", stripped)
+    link_words = 0
+    if "](" in stripped:
+        link_words = sum(lw.word_count(m.group(1)) for m in _MD_LINK.finditer(stripped))
+        stripped = _MD_LINK.sub(lambda m: f" {m.group(1)} ", stripped)
+    ref_start = bool(_LINK_REF.match(stripped))
+    if "[" in stripped:
+        stripped = _LINK_REF.sub("", stripped)
+        if _BRACKETED_LINE.match(stripped.strip()):
+            return None
+    if "\\" in stripped:
+        stripped = _MD_ESCAPE.sub(r"\1", stripped)
+    if "**" in stripped or "__" in stripped:
+        stripped = _MD_EMPHASIS.sub(r"\2", stripped)
+    if underlined and "_" in stripped:
+        link_words += len(_UNDERLINED.findall(stripped)) + 1
+        stripped = _UNDERLINED.sub(" ", stripped)
+    if stripped.count("|") >= 2 and stripped.strip().startswith("|"):
+        stripped = _TABLE_PIPE.sub(" ", stripped)
+    text = normalize_text(stripped).strip()
+    if not text:
+        return None
+    words = lw.word_count(text)
+    linked = (words > 0 and link_words >= LINKED_SHARE * words) or (
+        ref_start and words <= REF_LINE_MAX_WORDS and not lw.ends_sentence(text)
+    )
+    return text, linked
