@@ -82,6 +82,17 @@ LINKED_SHARE = 0.8
 # words (the reference marks where a link starts, not where it ends).
 REF_LINE_MAX_WORDS = 12
 
+# Blocks run together (lxml's ``text_content`` of minified markup puts no break between
+# paragraphs or menu items): a sentence end touching the next capital ("years.How"),
+# or a lower-case letter touching a capital ("BanksHedge Funds") ...
+_GLUED_SENTENCE = re.compile(r"(?<=[a-z\d%)][.!?])(?=[\"“‘]?[A-Z][a-z])|(?<=[.!?][\"”’])(?=[A-Z])")
+_GLUED_WORD = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
+# ... looked for only in lines this long (a real paragraph break would have split them) ...
+GLUED_MIN_CHARS = 300
+# ... and lower-to-upper joins split a piece only this often per word: in prose they are
+# names (McDonald, YouTube), in a glued menu every item makes one.
+GLUED_WORD_SHARE = 0.1
+
 # Inline elements put on lines of their own: a line ending in a space (the space before
 # the next element) or a line starting with exactly one space (the space after it).
 _OPEN_END = re.compile(r"\S[ \t]$")
@@ -97,8 +108,10 @@ def dump_lines(text: str) -> list[DumpLine]:
     width = wrap_width(raw)
     if width is not None:
         raw = _rejoin_wrapped(raw, width)
-    elif _splits_inline(raw):
-        raw = _rejoin_inline(raw)
+    else:  # a renderer that wraps lays blocks out on lines of their own
+        if _splits_inline(raw):
+            raw = _rejoin_inline(raw)
+        raw = [piece for line in raw for piece in _split_glued(line)]
     underlined = _is_underlined(raw)
     lines: list[DumpLine] = []
     after_blank = True
@@ -214,10 +227,29 @@ def _rejoin_inline(lines: list[str]) -> list[str]:
     return out
 
 
+def _split_glued(line: str) -> list[str]:
+    """A long line cut where blocks were run together without a break."""
+    if len(line) < GLUED_MIN_CHARS:
+        return [line]
+    pieces = []
+    for piece in _GLUED_SENTENCE.split(line):
+        joins = len(_GLUED_WORD.findall(piece))
+        if joins and joins >= GLUED_WORD_SHARE * len(piece.split()):
+            pieces.extend(_GLUED_WORD.split(piece))
+        else:
+            pieces.append(piece)
+    return pieces
+
+
 def _is_underlined(lines: list[str]) -> bool:
     words = sum(len(line.split()) for line in lines)
     joins = sum(len(_UNDERLINED.findall(line)) for line in lines)
     return words > 0 and joins >= UNDERLINED_SHARE * words
+
+
+def _list_mark(match: re.Match[str]) -> str:
+    """One bullet for every renderer's markers, so list items stay recognisable; numbers kept."""
+    return match.group(0) if match.group(0)[0].isdigit() else "• "
 
 
 def _clean(line: str, *, underlined: bool) -> tuple[str, bool] | None:
@@ -226,8 +258,8 @@ def _clean(line: str, *, underlined: bool) -> tuple[str, bool] | None:
     if not stripped or _TABLE_RULE.match(stripped):
         return None
     if _INDENTED_O.match(line):
-        stripped = stripped[1:].lstrip()
-    stripped = _BULLET.sub("", stripped)
+        stripped = "• " + stripped[1:].lstrip()
+    stripped = _BULLET.sub(_list_mark, stripped)
     stripped = _MD_HEADING.sub("", stripped)
     stripped = _MD_IMAGE.sub(" ", stripped)
     link_words = 0

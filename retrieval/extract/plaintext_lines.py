@@ -156,7 +156,7 @@ def classify(text: str, words: int, *, repeats: int = 1) -> Kind:
         return Kind.CAPTION
     if is_meta(text, words):
         return Kind.META
-    if bp.is_boilerplate(text):
+    if bp.is_boilerplate(text) or bp.is_code(text, words):
         return Kind.BOILER
     if repeats >= REPEATED_NAV and words < GOOD_MIN_WORDS:
         return Kind.BOILER
