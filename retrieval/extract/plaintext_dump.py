@@ -49,7 +49,7 @@ MIN_WRAP_WIDTH = 40
 # many columns did not fit) ...
 WRAP_SLACK = 15
 # ... and this share of the lines longer than MIN_WRAP_WIDTH must be filled.
-WRAP_FILLED_SHARE = 0.5
+WRAP_FILLED_SHARE = 0.25
 # Lines with a space that may run past the width: long link targets and table rows.
 WRAP_OVERFLOW_SHARE = 0.02
 # At least this many filled lines: a short text says nothing about its width.
@@ -147,28 +147,32 @@ def columns(text: str) -> int:
 
 
 def wrap_width(lines: list[str]) -> int | None:
-    """The width a renderer wrapped the dump at, or None when it was not wrapped."""
-    widths = [columns(line.rstrip()) for line in lines if line.strip()]
-    breakable = [w for w, line in zip(widths, (ln for ln in lines if ln.strip()), strict=True)
-                 if " " in line.strip()]  # fmt: skip
+    """The width a renderer wrapped the dump at, or None when it was not wrapped.
+
+    It is the narrowest width that almost no line the renderer could have broken runs
+    past (list items, link markup and long addresses may be left unwrapped), provided
+    most long lines come close to it.
+    """
+    nonblank = [line.rstrip() for line in lines if line.strip()]
+    widths = [columns(line) for line in nonblank]
     long_lines = [w for w in widths if w > MIN_WRAP_WIDTH]
     if len(long_lines) < WRAP_MIN_FILLED:
         return None
-    best: tuple[int, int] | None = None
-    for width in sorted(set(long_lines)):
-        filled = sum(1 for w in long_lines if width - WRAP_SLACK < w <= width)
-        over = sum(1 for w in breakable if w > width)
-        if over > WRAP_OVERFLOW_SHARE * len(widths):
-            continue
-        if best is None or filled > best[1]:
-            best = (width, filled)
-        break  # the narrowest width with few overflows is the wrap
-    if best is None:
-        return None
-    width, filled = best
+    breakable = sorted(
+        w for w, line in zip(widths, nonblank, strict=True) if _could_wrap(line.strip())
+    )
+    allowed = int(WRAP_OVERFLOW_SHARE * len(widths))
+    width = breakable[-1 - allowed] if len(breakable) > allowed else max(long_lines)
+    width = max(width, MIN_WRAP_WIDTH)
+    filled = sum(1 for w in long_lines if width - WRAP_SLACK < w <= width)
     if filled < WRAP_MIN_FILLED or filled < WRAP_FILLED_SHARE * len(long_lines):
         return None
     return width
+
+
+def _could_wrap(line: str) -> bool:
+    """A line a wrapping renderer would have broken had it been too long."""
+    return " " in line and "](" not in line and "://" not in line and not _starts_item(line)
 
 
 def _starts_item(line: str) -> bool:
@@ -257,10 +261,12 @@ def _clean(line: str, *, underlined: bool) -> tuple[str, bool] | None:
     stripped = line.strip()
     if not stripped or _TABLE_RULE.match(stripped):
         return None
+    mark = ""
     if _INDENTED_O.match(line):
-        stripped = "• " + stripped[1:].lstrip()
-    stripped = _BULLET.sub(_list_mark, stripped)
-    stripped = _MD_HEADING.sub("", stripped)
+        mark, stripped = "• ", stripped[1:].lstrip()
+    elif bullet := _BULLET.match(stripped):
+        mark, stripped = _list_mark(bullet), stripped[bullet.end() :]
+    stripped = mark + _MD_HEADING.sub("", stripped)
     stripped = _MD_IMAGE.sub(" ", stripped)
     link_words = 0
     if "](" in stripped:
