@@ -188,14 +188,16 @@ def _starts_item(line: str) -> bool:
 def _rejoin_wrapped(lines: list[str], width: int) -> list[str]:
     """Join each line to the next when the next one's first word would not have fit."""
     out: list[str] = []
+    previous = ""  # the last physical line: its width decides, not the joined paragraph's
     for line in lines:
-        if out and line.strip() and out[-1].strip() and not _starts_item(line):
-            previous = out[-1]
+        if out and line.strip() and previous.strip() and not _starts_item(line):
             first_word = line.split()[0]
             if columns(previous.rstrip()) + 1 + columns(first_word) > width:
-                out[-1] = _glue(previous.rstrip(), line.strip())
+                out[-1] = _glue(out[-1].rstrip(), line.strip())
+                previous = line
                 continue
         out.append(line)
+        previous = line
     return out
 
 
