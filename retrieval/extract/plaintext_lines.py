@@ -150,10 +150,10 @@ def _unwrap(block: list[str]) -> list[str]:
 
 
 def classify(text: str, words: int, *, repeats: int = 1) -> Kind:
+    if bp.is_caption(text):  # a photo credit may carry the agency's copyright notice
+        return Kind.CAPTION
     if bp.ends_page(text):
         return Kind.END
-    if bp.is_caption(text):
-        return Kind.CAPTION
     if is_meta(text, words):
         return Kind.META
     if bp.is_boilerplate(text) or bp.is_code(text, words):
