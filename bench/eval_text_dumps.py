@@ -54,13 +54,14 @@ def _html2text_py(page: bytes) -> str:
 def _bs4(page: bytes) -> str:
     from bs4 import BeautifulSoup
 
-    return str(BeautifulSoup(page, "lxml").get_text("\n"))
+    return str(BeautifulSoup(page.decode("utf-8", errors="replace"), "lxml").get_text("\n"))
 
 
 def _lxml(page: bytes) -> str:
     import lxml.html
 
-    root = lxml.html.document_fromstring(page)
+    # Decoded first: given bytes without a declared charset, lxml reads them as Latin-1.
+    root = lxml.html.document_fromstring(page.decode("utf-8", errors="replace"))
     body = root.find("body")
     return str((body if body is not None else root).text_content())
 
