@@ -53,6 +53,11 @@ HEADLINE_MIN_WORDS = 4
 META_MAX_WORDS = 25
 # Words a date line may carry besides the date itself ("Updated", a name, a city).
 META_REST_WORDS = 8
+# Prose stops for breath: a line of this many words with fewer sentence ends than one per
+# RUN_ON_WORDS is a list run together (teaser headlines, menu items on one line), not text.
+RUN_ON_MIN_WORDS = 80
+RUN_ON_WORDS = 80
+_SENTENCE_STOP = re.compile(r"[.!?…。！？](?:['\"”’»)\]]*)(?:\s|$)")
 # Short lines repeated this often on a page are navigation.
 REPEATED_NAV = 3
 
@@ -164,6 +169,8 @@ def classify(text: str, words: int, *, repeats: int = 1) -> Kind:
 
 
 def is_prose(text: str, words: int) -> bool:
+    if words >= RUN_ON_MIN_WORDS and len(_SENTENCE_STOP.findall(text)) * RUN_ON_WORDS < words:
+        return False
     if is_headline(text, words) or (_TRUNCATED.search(text) and words < LONG_MIN_WORDS):
         return False
     if lw.ends_clause(text) and words >= GOOD_MIN_WORDS:
