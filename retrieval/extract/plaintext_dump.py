@@ -42,13 +42,14 @@ _REFERENCE_ITEM = re.compile(r"^\s*\d{1,5}\.\s+\S+$")
 # be that list (and not a heading of the article).
 REFERENCES_SHARE = 0.8
 
-# Wrap-width detection. A renderer that wraps leaves most long lines just short of one
+# Wrap-width detection. A renderer that wraps leaves many lines just short of one
 # width and no breakable line beyond it. Widths under this are not a page wrap ...
 MIN_WRAP_WIDTH = 40
 # ... lines this close below the width count as filled to it (a word of up to this
 # many columns did not fit) ...
 WRAP_SLACK = 15
-# ... and this share of the lines longer than MIN_WRAP_WIDTH must be filled.
+# ... and this share of the lines that could be filled (longer than the narrowest wrap
+# less the slack) must be (a menu of short items, however many, shows no width).
 WRAP_FILLED_SHARE = 0.25
 # Lines with a space that may run past the width: long link targets and table rows.
 WRAP_OVERFLOW_SHARE = 0.02
@@ -79,7 +80,8 @@ UNDERLINED_SHARE = 0.02
 # A line is a link line when this share of its words are link text.
 LINKED_SHARE = 0.8
 # A lynx-style line opening with a link reference counts as a link line up to this many
-# words (the reference marks where a link starts, not where it ends).
+# words, or at any length when it does not end like a sentence (the reference marks
+# where a link starts, not where it ends).
 REF_LINE_MAX_WORDS = 12
 
 # Blocks run together (lxml's ``text_content`` of minified markup puts no break between
@@ -155,7 +157,7 @@ def wrap_width(lines: list[str]) -> int | None:
     """
     nonblank = [line.rstrip() for line in lines if line.strip()]
     widths = [columns(line) for line in nonblank]
-    long_lines = [w for w in widths if w > MIN_WRAP_WIDTH]
+    long_lines = [w for w in widths if w > MIN_WRAP_WIDTH - WRAP_SLACK]
     if len(long_lines) < WRAP_MIN_FILLED:
         return None
     breakable = sorted(
@@ -268,13 +270,13 @@ def _clean(line: str, *, underlined: bool) -> tuple[str, bool] | None:
         mark, stripped = "• ", stripped[1:].lstrip()
     elif bullet := _BULLET.match(stripped):
         mark, stripped = _list_mark(bullet), stripped[bullet.end() :]
+    ref_start = bool(_LINK_REF.match(stripped))
     stripped = mark + _MD_HEADING.sub("", stripped)
     stripped = _MD_IMAGE.sub(" ", stripped)
     link_words = 0
     if "](" in stripped:
         link_words = sum(lw.word_count(m.group(1)) for m in _MD_LINK.finditer(stripped))
         stripped = _MD_LINK.sub(lambda m: f" {m.group(1)} ", stripped)
-    ref_start = bool(_LINK_REF.match(stripped))
     if "[" in stripped:
         stripped = _LINK_REF.sub("", stripped)
         if _BRACKETED_LINE.match(stripped.strip()):
@@ -293,6 +295,6 @@ def _clean(line: str, *, underlined: bool) -> tuple[str, bool] | None:
         return None
     words = lw.word_count(text)
     linked = (words > 0 and link_words >= LINKED_SHARE * words) or (
-        ref_start and words <= REF_LINE_MAX_WORDS and not lw.ends_sentence(text)
+        ref_start and (words <= REF_LINE_MAX_WORDS or not lw.ends_sentence(text))
     )
     return text, linked

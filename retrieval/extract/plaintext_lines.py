@@ -151,6 +151,8 @@ def _unwrap(block: list[str]) -> list[str]:
         return block
     if any(len(line) > WRAP_MAX_CHARS for line in block):
         return block
+    if any(is_list_item(line) for line in block[1:]):
+        return block  # a list: each item stands alone
     return [" ".join(block)]
 
 
