@@ -180,10 +180,7 @@ def _could_wrap(line: str) -> bool:
 def _starts_item(line: str) -> bool:
     stripped = line.lstrip()
     return bool(
-        _BULLET.match(stripped)
-        or _INDENTED_O.match(line)
-        or stripped.startswith("#")
-        or stripped.startswith("|")
+        _BULLET.match(stripped) or _INDENTED_O.match(line) or stripped.startswith(("#", "|"))
     )
 
 
