@@ -73,8 +73,12 @@ def _extend_list(lines: list[Line], end: int) -> int:
     if not introduced and heading and lines[end].text.endswith(":"):
         first, introduced = end + 1, True
     stop = first
-    # Link lines are a list of ways elsewhere (related stories), not part of the text.
-    while stop < len(lines) and lines[stop].kind is Kind.SHORT and not lines[stop].linked:
+    # Link lines the text does not introduce are ways elsewhere (related stories).
+    while (
+        stop < len(lines)
+        and lines[stop].kind is Kind.SHORT
+        and (introduced or not lines[stop].linked)
+    ):
         stop += 1
     items = lines[first:stop]
     if len(items) < MIN_LIST_ITEMS:

@@ -60,7 +60,12 @@ WRAP_MIN_FILLED = 5
 _MD_IMAGE = re.compile(r"!\[[^\[\]]*\]\((?:\\.|[^)\\])*\)")
 _MD_LINK = re.compile(r"\[([^\[\]]*)\]\((?:\\.|[^)\\])*\)")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
-_MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+# Strong emphasis markers go wherever they are (html2text leaves empty "** **" pairs);
+# single "_" or "*" only around a run of words, since they also occur inside them.
+_MD_STRONG = re.compile(r"\*\*+|__+")
+_MD_EMPHASIS = re.compile(r"(?<![\w*])([_*])(?=[^\s_*])([^_*]+?)(?<=[^\s_*])\1(?![\w*])")
+# Autolinks: the address is the text shown.
+_MD_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^\s<>]+|www\.[^\s<>]+)>")
 _MD_HEADING = re.compile(r"^#{1,6}\s+|\s+#{1,6}\s*$")
 # A Markdown table's rule row ("---|:---:") and the pipes between cells.
 _TABLE_RULE = re.compile(r"^[\s|:+\-=]*[-=]{3,}[\s|:+\-=]*$")
@@ -281,7 +286,11 @@ def _clean(line: str, *, underlined: bool) -> tuple[str, bool] | None:
     if "\\" in stripped:
         stripped = _MD_ESCAPE.sub(r"\1", stripped)
     if "**" in stripped or "__" in stripped:
+        stripped = _MD_STRONG.sub("", stripped)
+    if "_" in stripped or "*" in stripped:
         stripped = _MD_EMPHASIS.sub(r"\2", stripped)
+    if "<" in stripped:
+        stripped = _MD_AUTOLINK.sub(r"\1", stripped)
     if underlined and "_" in stripped:
         link_words += len(_UNDERLINED.findall(stripped)) + 1
         stripped = _UNDERLINED.sub(" ", stripped)
