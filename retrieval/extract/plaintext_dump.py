@@ -80,6 +80,12 @@ _BULLET = re.compile(r"^(?:[*+\-•·◦▪●■□‣○–]|\d{1,3}[.)])\s+(?
 _INDENTED_O = re.compile(r"^\s{2,}o\s+(?=\S)")
 # Link text rendered underlined: words joined by "_" ("Terms_of_Service").
 _UNDERLINED = re.compile(r"(?<=[^\W_])_+(?=[^\W_])")
+# What such a dump shows as link text: a run between underscores ("_Title of story_")
+# or a word with joins in it.
+_UNDERLINED_SPAN = re.compile(r"(?<!\w)_[^_\s](?:[^_]*[^_\s])?_(?!\w)|\S*[^\W_]_+[^\W_]\S*")
+# Text in brackets left after link references are gone: image alternatives and form
+# controls of text browsers ("[photo]", "[Submit]"); it counts with the link text.
+_BRACKET_SPAN = re.compile(r"\[[^\[\]]{1,200}\]")
 # Share of a dump's words that carry such joins for it to be read as underlined links.
 UNDERLINED_SHARE = 0.02
 # A line is a link line when this share of its words are link text.
@@ -262,6 +268,10 @@ def _list_mark(match: re.Match[str]) -> str:
     return match.group(0) if match.group(0)[0].isdigit() else "• "
 
 
+def _words(text: str) -> int:
+    return lw.word_count(text.replace("_", " "))
+
+
 def _clean(line: str, *, underlined: bool) -> tuple[str, bool] | None:
     """The line's text without markup and whether it is link text; None when nothing is left."""
     stripped = line.strip()
@@ -283,6 +293,9 @@ def _clean(line: str, *, underlined: bool) -> tuple[str, bool] | None:
         stripped = _LINK_REF.sub("", stripped)
         if _BRACKETED_LINE.match(stripped.strip()):
             return None
+        link_words += sum(_words(m.group(0)) for m in _BRACKET_SPAN.finditer(stripped))
+    if underlined and "_" in stripped:
+        link_words += sum(_words(m.group(0)) for m in _UNDERLINED_SPAN.finditer(stripped))
     if "\\" in stripped:
         stripped = _MD_ESCAPE.sub(r"\1", stripped)
     if "**" in stripped or "__" in stripped:
@@ -292,7 +305,6 @@ def _clean(line: str, *, underlined: bool) -> tuple[str, bool] | None:
     if "<" in stripped:
         stripped = _MD_AUTOLINK.sub(r"\1", stripped)
     if underlined and "_" in stripped:
-        link_words += len(_UNDERLINED.findall(stripped)) + 1
         stripped = _UNDERLINED.sub(" ", stripped)
     if stripped.count("|") >= 2 and stripped.strip().startswith("|"):
         stripped = _TABLE_PIPE.sub(" ", stripped)

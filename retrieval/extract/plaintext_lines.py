@@ -58,6 +58,9 @@ META_REST_WORDS = 8
 RUN_ON_MIN_WORDS = 80
 RUN_ON_WORDS = 80
 _SENTENCE_STOP = re.compile(r"[.!?…。！？](?:['\"”’»)\]]*)(?:\s|$)")
+# A footer notice or comments heading is short; a longer line mentioning copyright
+# (a caption with its agency's notice, a teaser list run together) does not end the page.
+END_MAX_WORDS = 30
 # Short lines repeated this often on a page are navigation.
 REPEATED_NAV = 3
 
@@ -159,7 +162,7 @@ def _unwrap(block: list[str]) -> list[str]:
 def classify(text: str, words: int, *, repeats: int = 1) -> Kind:
     if bp.is_caption(text):  # a photo credit may carry the agency's copyright notice
         return Kind.CAPTION
-    if bp.ends_page(text):
+    if words <= END_MAX_WORDS and bp.ends_page(text):
         return Kind.END
     if is_meta(text, words):
         return Kind.META
