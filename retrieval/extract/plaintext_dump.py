@@ -106,6 +106,11 @@ GLUED_MIN_CHARS = 300
 # names (McDonald, YouTube), in a glued menu every item makes one.
 GLUED_WORD_SHARE = 0.1
 
+# A line longer than any paragraph is a page run together (lxml on a page whose blocks
+# are separated by a space at most): it is cut into its sentences as well.
+RUN_TOGETHER_CHARS = 4000
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[\"“‘]?[A-Z])")
+
 # Inline elements put on lines of their own: a line ending in a space (the space before
 # the next element) or a line starting with exactly one space (the space after it).
 _OPEN_END = re.compile(r"\S[ \t]$")
@@ -248,7 +253,11 @@ def _split_glued(line: str) -> list[str]:
     if len(line) < GLUED_MIN_CHARS:
         return [line]
     pieces = []
-    for piece in _GLUED_SENTENCE.split(line):
+    splitter = _SENTENCE_BREAK if len(line) >= RUN_TOGETHER_CHARS else None
+    sentences = _GLUED_SENTENCE.split(line)
+    if splitter is not None:
+        sentences = [part for sentence in sentences for part in splitter.split(sentence)]
+    for piece in sentences:
         joins = len(_GLUED_WORD.findall(piece))
         if joins and joins >= GLUED_WORD_SHARE * len(piece.split()):
             pieces.extend(_GLUED_WORD.split(piece))
