@@ -10,7 +10,8 @@ the set's own ``score.py``. The figure that counts is the minimum over renderers
 Renderers: ``reference`` (the set's own browser-copy scrape), ``html2text`` (Markdown,
 wrapped at 78 columns), ``bs4`` (BeautifulSoup ``get_text("\\n")``), ``lxml``
 (``text_content()`` of the body), ``inscriptis`` and ``html-text`` when installed, and
-``w3m``, ``lynx``, ``elinks``, ``links`` and Debian's ``html2text`` when on PATH (a
+``markdownify``, and ``w3m``, ``lynx``, ``elinks``, ``links``, Debian's ``html2text`` and
+``pandoc`` (plain text and Markdown) when on PATH (a
 missing one is named and skipped).
 
 Methods: ``ours`` (``retrieval.extract.plaintext.extract_text``), ``trafilatura``
@@ -78,6 +79,12 @@ def _html_text(page: bytes) -> str:
     return str(html_text.extract_text(page.decode("utf-8", errors="replace")))
 
 
+def _markdownify(page: bytes) -> str:
+    import markdownify
+
+    return str(markdownify.markdownify(page.decode("utf-8", errors="replace")))
+
+
 def _command(*argv: str) -> Renderer:
     """A renderer reading the page from stdin, or from a file where ``argv`` says ``{file}``."""
 
@@ -104,6 +111,7 @@ _PYTHON: dict[str, tuple[str, Renderer]] = {
     "lxml": ("lxml", _lxml),
     "inscriptis": ("inscriptis", _inscriptis),
     "html-text": ("html_text", _html_text),
+    "markdownify": ("markdownify", _markdownify),
 }
 _BROWSERS: dict[str, tuple[str, ...]] = {
     "w3m": ("w3m", "-dump", "-T", "text/html", "-I", "UTF-8", "-O", "UTF-8", "-cols", _COLS),
@@ -120,6 +128,8 @@ _BROWSERS: dict[str, tuple[str, ...]] = {
         "-width", _COLS, "{file}",
     ),
     "html2text-deb": ("/usr/bin/html2text", "-utf8", "-width", _COLS),
+    "pandoc-plain": ("pandoc", "-f", "html", "-t", "plain", "--columns", _COLS),
+    "pandoc-md": ("pandoc", "-f", "html", "-t", "markdown", "--columns", _COLS),
 }  # fmt: skip
 
 

@@ -59,7 +59,16 @@ WRAP_MIN_FILLED = 5
 # Markdown: images first (they sit inside links), then links, then emphasis.
 _MD_IMAGE = re.compile(r"!\[[^\[\]]*\]\((?:\\.|[^)\\])*\)")
 _MD_LINK = re.compile(r"\[([^\[\]]*)\]\((?:\\.|[^)\\])*\)")
-_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
+# CommonMark lets any ASCII punctuation be escaped; writers escape "$", "*", "#" etc.
+_MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+# Pandoc's Markdown: fenced divs (":::" lines), attribute blocks after links and spans
+# ("{.class target=...}"), empty anchors ("[]{#id}"); reference-style link definitions.
+_MD_FENCE = re.compile(r"^:{3,}")
+_MD_ATTRIBUTES = re.compile(r"\{[#.][^{}]*\}|\{[\w-]+=[^{}]*\}")
+_MD_DEFINITION = re.compile(r"^\[[^\[\]]+\]:\s+\S+")
+_MD_REF_LINK = re.compile(r"\[([^\[\]]+)\]\[[^\[\]]*\]")
+# Raw HTML tags left in a Markdown dump.
+_HTML_TAG = re.compile(r"</?[a-zA-Z][\w:-]*(?:\s[^<>]*)?/?>")
 # Strong emphasis markers go wherever they are (html2text leaves empty "** **" pairs);
 # single "_" or "*" only around a run of words, since they also occur inside them.
 _MD_STRONG = re.compile(r"\*\*+|__+")
@@ -284,8 +293,14 @@ def _words(text: str) -> int:
 def _clean(line: str, *, underlined: bool) -> tuple[str, bool] | None:
     """The line's text without markup and whether it is link text; None when nothing is left."""
     stripped = line.strip()
-    if not stripped or _TABLE_RULE.match(stripped):
+    if not stripped or _TABLE_RULE.match(stripped) or _MD_FENCE.match(stripped):
         return None
+    if _MD_DEFINITION.match(stripped):
+        return None
+    if "{" in stripped:
+        stripped = _MD_ATTRIBUTES.sub("", stripped)
+    if "<" in stripped:
+        stripped = _HTML_TAG.sub(" ", stripped)
     mark = ""
     if _INDENTED_O.match(line):
         mark, stripped = "• ", stripped[1:].lstrip()
@@ -298,6 +313,9 @@ def _clean(line: str, *, underlined: bool) -> tuple[str, bool] | None:
     if "](" in stripped:
         link_words = sum(lw.word_count(m.group(1)) for m in _MD_LINK.finditer(stripped))
         stripped = _MD_LINK.sub(lambda m: f" {m.group(1)} ", stripped)
+    if "][" in stripped:
+        link_words += sum(lw.word_count(m.group(1)) for m in _MD_REF_LINK.finditer(stripped))
+        stripped = _MD_REF_LINK.sub(lambda m: f" {m.group(1)} ", stripped)
     if "[" in stripped:
         stripped = _LINK_REF.sub("", stripped)
         if _BRACKETED_LINE.match(stripped.strip()):
