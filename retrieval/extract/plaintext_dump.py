@@ -53,6 +53,8 @@ WRAP_SLACK = 15
 WRAP_FILLED_SHARE = 0.25
 # Lines with a space that may run past the width: long link targets and table rows.
 WRAP_OVERFLOW_SHARE = 0.02
+# Markup a wrapping renderer does not break: link targets, addresses, attribute blocks.
+_UNBREAKABLE = re.compile(r"\]\(|://|=\"|[{}]")
 # At least this many filled lines: a short text says nothing about its width.
 WRAP_MIN_FILLED = 5
 
@@ -67,6 +69,8 @@ _MD_FENCE = re.compile(r"^:{3,}")
 _MD_ATTRIBUTES = re.compile(r"\{[#.][^{}]*\}|\{[\w-]+=[^{}]*\}")
 _MD_DEFINITION = re.compile(r"^\[[^\[\]]+\]:\s+\S+")
 _MD_REF_LINK = re.compile(r"\[([^\[\]]+)\]\[[^\[\]]*\]")
+# Markdown and e-mail style quotation marks opening a line.
+_QUOTE_MARK = re.compile(r"^(?:>\s?)+")
 # Raw HTML tags left in a Markdown dump.
 _HTML_TAG = re.compile(r"</?[a-zA-Z][\w:-]*(?:\s[^<>]*)?/?>")
 # Strong emphasis markers go wherever they are (html2text leaves empty "** **" pairs);
@@ -198,8 +202,12 @@ def wrap_width(lines: list[str]) -> int | None:
 
 
 def _could_wrap(line: str) -> bool:
-    """A line a wrapping renderer would have broken had it been too long."""
-    return " " in line and "](" not in line and "://" not in line and not _starts_item(line)
+    """A line a wrapping renderer would have broken had it been too long.
+
+    Markup is kept whole: link targets, addresses and attribute values may run past
+    the width, and so may list items (html2text does not wrap them).
+    """
+    return " " in line and not _UNBREAKABLE.search(line) and not _starts_item(line)
 
 
 def _starts_item(line: str) -> bool:
@@ -217,7 +225,10 @@ def _rejoin_wrapped(lines: list[str], width: int) -> list[str]:
         if out and line.strip() and previous.strip() and not _starts_item(line):
             first_word = line.split()[0]
             if columns(previous.rstrip()) + 1 + columns(first_word) > width:
-                out[-1] = _glue(out[-1].rstrip(), line.strip())
+                right = line.strip()
+                if right.startswith(">") and previous.lstrip().startswith(">"):
+                    right = right.lstrip("> ")  # a quoted paragraph marks every line
+                out[-1] = _glue(out[-1].rstrip(), right)
                 previous = line
                 continue
         out.append(line)
@@ -301,6 +312,10 @@ def _clean(line: str, *, underlined: bool) -> tuple[str, bool] | None:
         stripped = _MD_ATTRIBUTES.sub("", stripped)
     if "<" in stripped:
         stripped = _HTML_TAG.sub(" ", stripped)
+    if stripped.startswith(">"):
+        stripped = _QUOTE_MARK.sub("", stripped)
+        if not stripped:
+            return None
     mark = ""
     if _INDENTED_O.match(line):
         mark, stripped = "• ", stripped[1:].lstrip()
