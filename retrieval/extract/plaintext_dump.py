@@ -195,8 +195,10 @@ def wrap_width(lines: list[str]) -> int | None:
     allowed = int(WRAP_OVERFLOW_SHARE * len(widths))
     width = breakable[-1 - allowed] if len(breakable) > allowed else max(long_lines)
     width = max(width, MIN_WRAP_WIDTH)
-    filled = sum(1 for w in long_lines if width - WRAP_SLACK < w <= width)
-    if filled < WRAP_MIN_FILLED or filled < WRAP_FILLED_SHARE * len(long_lines):
+    # Markup lines and list items say nothing about the width; lines of text do.
+    text_lines = [w for w in breakable if w > MIN_WRAP_WIDTH - WRAP_SLACK]
+    filled = sum(1 for w in text_lines if width - WRAP_SLACK < w <= width)
+    if filled < WRAP_MIN_FILLED or filled < WRAP_FILLED_SHARE * len(text_lines):
         return None
     return width
 
@@ -213,7 +215,7 @@ def _could_wrap(line: str) -> bool:
 def _starts_item(line: str) -> bool:
     stripped = line.lstrip()
     return bool(
-        _BULLET.match(stripped) or _INDENTED_O.match(line) or stripped.startswith(("#", "|"))
+        _BULLET.match(stripped) or _INDENTED_O.match(line) or stripped.startswith(("#", "|", ":::"))
     )
 
 
