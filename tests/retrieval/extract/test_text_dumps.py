@@ -203,3 +203,17 @@ def test_cleaner_never_crashes(lines: list[str], width: int) -> None:
     with contextlib.suppress(InputError):
         article = extract_text(text, name="fuzz.txt")
         assert article.body.strip()
+
+
+def test_first_link_block_after_the_article_ends_it() -> None:
+    links = "\n".join(f"  * [{title}](https://example.com/s{i})" for i, title in enumerate(RELATED))
+    links += "\n  * [Weather: rain all week](https://example.com/weather)"
+    after = (
+        "Readers of this newsletter say that the weekly summary helps them to follow the "
+        "council's work, and that they would like to see more of it in the spring."
+    )
+    text = "\n\n".join(
+        ["# Council approves new cycle lanes", *(_wrap(p, 78) for p in PARAS), links]
+        + [_wrap(after, 78)] * 3  # other pages' text (comments, teasers) after the menu
+    )
+    assert _body(text) == PARAS
