@@ -10,7 +10,7 @@ the set's own ``score.py``. The figure that counts is the minimum over renderers
 Renderers: ``reference`` (the set's own browser-copy scrape), ``html2text`` (Markdown,
 wrapped at 78 columns), ``bs4`` (BeautifulSoup ``get_text("\\n")``), ``lxml``
 (``text_content()`` of the body), ``inscriptis`` and ``html-text`` when installed, and
-``markdownify``, and ``w3m``, ``lynx``, ``elinks``, ``links``, Debian's ``html2text`` and
+``markdownify``, and ``w3m`` and ``lynx`` (with and without link numbers), ``elinks``, ``links``, Debian's ``html2text`` and
 ``pandoc`` (plain text and Markdown) when on PATH (a
 missing one is named and skipped).
 
@@ -118,6 +118,14 @@ _BROWSERS: dict[str, tuple[str, ...]] = {
     "lynx": (
         "lynx", "-dump", "-stdin", "-assume_charset=utf-8", "-display_charset=utf-8",
         f"-width={_COLS}",
+    ),
+    "lynx-nolist": (
+        "lynx", "-dump", "-nolist", "-stdin", "-assume_charset=utf-8",
+        "-display_charset=utf-8", f"-width={_COLS}",
+    ),
+    "w3m-numbers": (
+        "w3m", "-dump", "-T", "text/html", "-I", "UTF-8", "-O", "UTF-8", "-cols", _COLS,
+        "-o", "display_link_number=1",
     ),
     "elinks": (
         "elinks", "-dump", "-dump-charset", "utf-8", "-dump-width", _COLS,
