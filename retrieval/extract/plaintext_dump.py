@@ -51,7 +51,8 @@ WRAP_SLACK = 15
 # ... and this share of the lines that could be filled (longer than the narrowest wrap
 # less the slack) must be (a menu of short items, however many, shows no width).
 WRAP_FILLED_SHARE = 0.25
-# Lines with a space that may run past the width: long link targets and table rows.
+# Share of the breakable lines that may still run past the width (a table row, a long
+# word-joined name, a preformatted block).
 WRAP_OVERFLOW_SHARE = 0.02
 # Markup a wrapping renderer does not break: link targets, addresses, attribute blocks.
 _UNBREAKABLE = re.compile(r"\]\(|://|=\"|[{}]")
@@ -192,7 +193,7 @@ def wrap_width(lines: list[str]) -> int | None:
     breakable = sorted(
         w for w, line in zip(widths, nonblank, strict=True) if _could_wrap(line.strip())
     )
-    allowed = int(WRAP_OVERFLOW_SHARE * len(widths))
+    allowed = int(WRAP_OVERFLOW_SHARE * len(breakable))
     width = breakable[-1 - allowed] if len(breakable) > allowed else max(long_lines)
     width = max(width, MIN_WRAP_WIDTH)
     # Markup lines and list items say nothing about the width; lines of text do.
