@@ -37,7 +37,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # The numbered list of link targets lynx and elinks append ("References", then
 # "Visible links:" / "Hidden links:" and "  12. https://...").
 _REFERENCES_HEAD = re.compile(r"^\s*(?:references|visible links:?|hidden links:?)\s*$", re.I)
-_REFERENCE_ITEM = re.compile(r"^\s*\d{1,5}\.\s+\S+$")
+# An entry is a numbered target, maybe with its title, the address then on a line of its
+# own (elinks).
+_REFERENCE_ITEM = re.compile(r"^\s*\d{1,5}\.\s+\S|^\s*[a-z][\w+.-]*:\S+$")
 # Share of the lines after a "References" head that must be numbered targets for it to
 # be that list (and not a heading of the article).
 REFERENCES_SHARE = 0.8

@@ -61,6 +61,8 @@ _SENTENCE_STOP = re.compile(r"[.!?…。！？](?:['\"”’»)\]]*)(?:\s|$)")
 # A footer notice or comments heading is short; a longer line mentioning copyright
 # (a caption with its agency's notice, a teaser list run together) does not end the page.
 END_MAX_WORDS = 30
+# A web address, alone or numbered: its path splits into many words, none of them text.
+_ADDRESS_LINE = re.compile(r"^\s*(?:\d{1,5}[.)]\s+)?(?:[a-z][\w+.-]*://|www\.)\S*\s*$", re.I)
 # Short lines repeated this often on a page are navigation.
 REPEATED_NAV = 3
 
@@ -174,6 +176,8 @@ def classify(text: str, words: int, *, repeats: int = 1) -> Kind:
 
 
 def is_prose(text: str, words: int) -> bool:
+    if _ADDRESS_LINE.match(text):
+        return False
     if words >= RUN_ON_MIN_WORDS and len(_SENTENCE_STOP.findall(text)) * RUN_ON_WORDS < words:
         return False
     if is_headline(text, words) or (_TRUNCATED.search(text) and words < LONG_MIN_WORDS):
