@@ -131,6 +131,8 @@ _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[\"“‘]?[A-Z])")
 # the next element) or a line starting with exactly one space (the space after it).
 _OPEN_END = re.compile(r"\S[ \t]$")
 _ONE_SPACE_START = re.compile(r"^ \S")
+# ... or a line opening with the punctuation that closes the sentence around the element.
+_CLOSING_START = re.compile(r"^[,.;:!?)\]](?:\s|$)")
 # Share of non-blank lines showing that habit for a dump to be read that way.
 INLINE_SPLIT_SHARE = 0.05
 
@@ -266,8 +268,12 @@ def _rejoin_inline(lines: list[str]) -> list[str]:
     for line in lines:
         if out and line.strip() and out[-1].strip():
             previous = out[-1]
+            # The appended line keeps its own end: a space there joins the next one too.
             if _OPEN_END.search(previous) or _ONE_SPACE_START.match(line):
-                out[-1] = previous.rstrip() + " " + line.strip()
+                out[-1] = previous.rstrip() + " " + line.lstrip()
+                continue
+            if _CLOSING_START.match(line):
+                out[-1] = previous.rstrip() + line.lstrip()
                 continue
         out.append(line)
     return out
