@@ -9,10 +9,10 @@ the set's own ``score.py``. The figure that counts is the minimum over renderers
 
 Renderers: ``reference`` (the set's own browser-copy scrape), ``html2text`` (Markdown,
 wrapped at 78 columns), ``bs4`` (BeautifulSoup ``get_text("\\n")``), ``lxml``
-(``text_content()`` of the body), ``inscriptis`` and ``html-text`` when installed, and
-``markdownify``, and ``w3m`` and ``lynx`` (with and without link numbers), ``elinks``, ``links``, Debian's ``html2text`` and
-``pandoc`` (plain text and Markdown) when on PATH (a
-missing one is named and skipped).
+(``text_content()`` of the body), ``inscriptis``, ``html-text`` and ``markdownify`` when
+installed; ``w3m`` and ``lynx`` (each with and without link numbers), ``elinks``,
+``links``, Debian's ``html2text`` and ``pandoc`` (plain text and Markdown) when on PATH.
+A missing one is named and skipped.
 
 Methods: ``ours`` (``retrieval.extract.plaintext.extract_text``), ``trafilatura``
 (default call on the dump wrapped one ``<p>`` per line) and ``keep-all`` (the dump).

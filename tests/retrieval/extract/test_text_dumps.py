@@ -88,6 +88,19 @@ def test_lynx_dump_drops_link_numbers_and_reference_list() -> None:
     assert body == PARAS
 
 
+def test_elinks_reference_entries_with_titles_are_dropped() -> None:
+    nav = "\n".join(f"   • [{i}]{item}" for i, item in enumerate(NAV, start=1))
+    references = "\n".join(
+        f"   {i}. Residents said on Monday that the plan for lane {i} would go ahead as agreed."
+        f"\n\thttps://example.com/news/lane-{i}/"
+        for i in range(1, 30)
+    )
+    paras = [_wrap(p, 77, "   ") for p in PARAS]
+    head = [nav, "Council approves new cycle lanes"]
+    text = "\n\n".join([*head, *paras, "References", "   Visible links", references])
+    assert _body(text) == PARAS
+
+
 def test_w3m_dump_with_bullets_and_wrapping() -> None:
     nav = "\n".join(f"  • {item}" for item in NAV)
     text = "\n\n".join([nav, "Council approves new cycle lanes", *(_wrap(p, 80) for p in PARAS)])
