@@ -103,6 +103,18 @@ _PAGE_END = re.compile(
     r"^\s*\d+\s+(?:thoughts|responses|replies|comments)\s+(?:on|to)\b)",
     _FLAGS,
 )
+# Marks of script and style code, which some renderers (lxml's ``text_content``) keep
+# as text: braces, calls, assignments, comparisons, statement ends, CSS declarations,
+# JSON keys and string escapes, comment delimiters. Prose has hardly any of them.
+_CODE_MARK = re.compile(
+    r"[{}]|[\w\])]\(|\)\s*[;{.]|[=!<>]=|=>|&&|\|\||\w\s*=\s*[\w'\"(\[{!-]|;\s*$|"
+    r"^\s*(?://|/\*|\*/|<!--|-->|@media|@import|@font-face)|[\w-]+\s*:\s*[^\s;]+;|\"[\w@$-]+\"\s*:|"
+    r"\\u[0-9a-fA-F]{4}|\\[nrt\"/]"
+)
+# A line is code from this many marks on ...
+CODE_MIN_MARKS = 2
+# ... when they come at least this often per word (prose quoting one call stays prose).
+CODE_MARKS_PER_WORD = 0.1
 # Breadcrumbs: "Home / World News / ..." or "Home > Markets > ...".
 _BREADCRUMB = re.compile(r"^(?:home|start|startseite|accueil|inicio|главная)\s*[/>»›|:]", _FLAGS)
 _SEPARATOR_RUN = re.compile(r"\s[/>»›|]\s")
@@ -168,6 +180,14 @@ def is_boilerplate(text: str) -> bool:
         or is_breadcrumb(text)
         or _AUTHOR_BIO.match(text)
     )
+
+
+def is_code(text: str, words: int) -> bool:
+    """A line of script, style or JSON that a renderer left in the text."""
+    if not any(c in text for c in "{}();=:"):
+        return False
+    marks = len(_CODE_MARK.findall(text))
+    return marks >= CODE_MIN_MARKS and marks >= CODE_MARKS_PER_WORD * words
 
 
 def is_caption(text: str) -> bool:

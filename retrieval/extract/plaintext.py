@@ -14,7 +14,8 @@ from retrieval.errors import EmptyInput, NoArticleFound
 from retrieval.extract import linewords as lw
 from retrieval.extract.model import ExtractedArticle
 from retrieval.extract.plaintext_body import find_body
-from retrieval.extract.plaintext_lines import Line, classify_lines, raw_lines
+from retrieval.extract.plaintext_dump import dump_lines
+from retrieval.extract.plaintext_lines import Line, classify_lines, dump_to_lines
 from retrieval.extract.plaintext_meta import (
     TITLE_MAX_WORDS,
     find_byline,
@@ -30,12 +31,19 @@ _FIRST_SENTENCE = re.compile(r"^(.+?[.!?])(?:\s|$)")
 
 def extract_text(text: str, *, name: str, url: str | None = None) -> ExtractedArticle:
     """The article in a plain-text scrape; ``NoArticleFound`` when it holds no prose."""
-    return extract_lines(raw_lines(text), name=name, url=url)
+    raw, linked = dump_to_lines(dump_lines(text))
+    return extract_lines(raw, name=name, url=url, linked=linked)
 
 
-def extract_lines(raw: list[str], *, name: str, url: str | None = None) -> ExtractedArticle:
+def extract_lines(
+    raw: list[str],
+    *,
+    name: str,
+    url: str | None = None,
+    linked: frozenset[int] = frozenset(),
+) -> ExtractedArticle:
     """``extract_text`` of a text already cut into lines by ``raw_lines``."""
-    lines: list[Line] = classify_lines(raw)
+    lines: list[Line] = classify_lines(raw, linked)
     if not lines:
         raise EmptyInput(f"{name} is empty", input_name=name)
     body = find_body(lines)

@@ -28,6 +28,8 @@ GAP_GROWTH_CAP = 12.0
 END_COST = 1e9
 # Words of prose that must precede a copyright or comments line for it to end the page.
 MIN_PROSE_BEFORE_END = 100
+# Link lines in a row that make a navigation block.
+NAV_BLOCK_LINES = 4
 # Items a colon-introduced list must have for the core to be carried over it.
 MIN_LIST_ITEMS = 2
 # Share of a run of short lines that must be list items for the run to stay.
@@ -48,6 +50,7 @@ def find_body(lines: list[Line], *, exclude: frozenset[int] = frozenset()) -> Bo
     if span is None:
         return None
     start, end = span
+    end = _nav_block(lines, start, end)
     list_end = _extend_list(lines, end)
     kept = _filter(lines[start:end], exclude)
     kept += [line for line in lines[end:list_end] if line.index not in exclude]
@@ -65,6 +68,24 @@ def _page_end(lines: list[Line]) -> int:
     return len(lines)
 
 
+def _nav_block(lines: list[Line], start: int, end: int) -> int:
+    """Where the first navigation block after some of the article cuts the core (else end).
+
+    A navigation block is a run of link lines (a dump that marks links shows them): once
+    the article has begun, the first one is a "related" list, a section menu or the
+    footer, and what follows it is other pages' text.
+    """
+    prose = 0
+    run = 0
+    for line in lines[start:end]:
+        run = run + 1 if line.linked else 0
+        if run >= NAV_BLOCK_LINES and prose >= MIN_PROSE_BEFORE_END:
+            return line.index - run + 1
+        if line.kind is Kind.GOOD:
+            prose += line.words
+    return end
+
+
 def _extend_list(lines: list[Line], end: int) -> int:
     """Carry the core over a list it introduces (with a colon) or a numbered list after it."""
     first = end
@@ -73,7 +94,12 @@ def _extend_list(lines: list[Line], end: int) -> int:
     if not introduced and heading and lines[end].text.endswith(":"):
         first, introduced = end + 1, True
     stop = first
-    while stop < len(lines) and lines[stop].kind is Kind.SHORT:
+    # Link lines the text does not introduce are ways elsewhere (related stories).
+    while (
+        stop < len(lines)
+        and lines[stop].kind is Kind.SHORT
+        and (introduced or not lines[stop].linked)
+    ):
         stop += 1
     items = lines[first:stop]
     if len(items) < MIN_LIST_ITEMS:

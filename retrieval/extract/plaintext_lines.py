@@ -16,6 +16,7 @@ from retrieval.extract import boilerplate as bp
 from retrieval.extract import linewords as lw
 from retrieval.extract.bylines import is_byline
 from retrieval.extract.dates import find_datetime
+from retrieval.extract.plaintext_dump import DumpLine
 from retrieval.normalize import normalize_text
 
 
@@ -35,6 +36,7 @@ class Line:
     words: int
     kind: Kind
     clause: bool  # ends like prose (sentence punctuation, colon, quote)
+    linked: bool = False  # all link text in a dump that marks links: navigation or a teaser
 
 
 # A line ending like prose is article text from this many words on.
@@ -51,6 +53,16 @@ HEADLINE_MIN_WORDS = 4
 META_MAX_WORDS = 25
 # Words a date line may carry besides the date itself ("Updated", a name, a city).
 META_REST_WORDS = 8
+# Prose stops for breath: a line of this many words with fewer sentence ends than one per
+# RUN_ON_WORDS is a list run together (teaser headlines, menu items on one line), not text.
+RUN_ON_MIN_WORDS = 80
+RUN_ON_WORDS = 80
+_SENTENCE_STOP = re.compile(r"[.!?…。！？](?:['\"”’»)\]]*)(?:\s|$)")
+# A footer notice or comments heading is short; a longer line mentioning copyright
+# (a caption with its agency's notice, a teaser list run together) does not end the page.
+END_MAX_WORDS = 30
+# A web address, alone or numbered: its path splits into many words, none of them text.
+_ADDRESS_LINE = re.compile(r"^\s*(?:\d{1,5}[.)]\s+)?(?:[a-z][\w+.-]*://|www\.)\S*\s*$", re.I)
 # Short lines repeated this often on a page are navigation.
 REPEATED_NAV = 3
 
@@ -79,15 +91,42 @@ def raw_lines(text: str) -> list[str]:
     return [line for block in _blocks(normalize_text(text)) for line in _unwrap(block)]
 
 
-def classify_lines(raw: list[str]) -> list[Line]:
-    """``Line`` values for lines as ``raw_lines`` returns them."""
+def classify_lines(raw: list[str], linked: frozenset[int] = frozenset()) -> list[Line]:
+    """``Line`` values for lines as ``raw_lines`` returns them.
+
+    A line in ``linked`` is link text (the dump marked it so): it may read like a
+    sentence, but a link is a way elsewhere, so it is never prose.
+    """
     counts = Counter(raw)
     lines = []
     for index, line in enumerate(raw):
         words = lw.word_count(line)
         kind = classify(line, words, repeats=counts[line])
-        lines.append(Line(index, line, words, kind, lw.ends_clause(line)))
+        is_link = index in linked
+        if is_link and kind is Kind.GOOD:
+            kind = Kind.SHORT
+        lines.append(Line(index, line, words, kind, lw.ends_clause(line), is_link))
     return lines
+
+
+def dump_to_lines(dump: list[DumpLine]) -> tuple[list[str], frozenset[int]]:
+    """Lines of a cleaned dump as ``raw_lines`` gives them, with the indices of link lines."""
+    blocks: list[list[DumpLine]] = []
+    for line in dump:
+        if line.block_start or not blocks:
+            blocks.append([])
+        blocks[-1].append(line)
+    raw: list[str] = []
+    linked: set[int] = set()
+    for block in blocks:
+        texts = [line.text for line in block]
+        joined = _unwrap(texts)
+        if len(joined) == len(texts):
+            linked.update(len(raw) + i for i, line in enumerate(block) if line.linked)
+        elif all(line.linked for line in block):
+            linked.add(len(raw))
+        raw.extend(joined)
+    return raw, frozenset(linked)
 
 
 def _blocks(text: str) -> list[list[str]]:
@@ -117,17 +156,19 @@ def _unwrap(block: list[str]) -> list[str]:
         return block
     if any(len(line) > WRAP_MAX_CHARS for line in block):
         return block
+    if any(is_list_item(line) for line in block[1:]):
+        return block  # a list: each item stands alone
     return [" ".join(block)]
 
 
 def classify(text: str, words: int, *, repeats: int = 1) -> Kind:
-    if bp.ends_page(text):
-        return Kind.END
-    if bp.is_caption(text):
+    if bp.is_caption(text):  # a photo credit may carry the agency's copyright notice
         return Kind.CAPTION
+    if words <= END_MAX_WORDS and bp.ends_page(text):
+        return Kind.END
     if is_meta(text, words):
         return Kind.META
-    if bp.is_boilerplate(text):
+    if bp.is_boilerplate(text) or bp.is_code(text, words):
         return Kind.BOILER
     if repeats >= REPEATED_NAV and words < GOOD_MIN_WORDS:
         return Kind.BOILER
@@ -135,6 +176,10 @@ def classify(text: str, words: int, *, repeats: int = 1) -> Kind:
 
 
 def is_prose(text: str, words: int) -> bool:
+    if _ADDRESS_LINE.match(text):
+        return False
+    if words >= RUN_ON_MIN_WORDS and len(_SENTENCE_STOP.findall(text)) * RUN_ON_WORDS < words:
+        return False
     if is_headline(text, words) or (_TRUNCATED.search(text) and words < LONG_MIN_WORDS):
         return False
     if lw.ends_clause(text) and words >= GOOD_MIN_WORDS:
