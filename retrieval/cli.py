@@ -1,7 +1,8 @@
 """The ``newsbot`` command line: the same engine calls the Discord bot makes.
 
 Commands that need Discord (``run``, ``sync``) are added by ``bot.cli``, which wraps
-this parser, so the engine never imports the bot.
+this parser, so the engine never imports the bot. Help texts are plain text: argparse
+prints them as they are.
 """
 
 from __future__ import annotations
@@ -11,14 +12,37 @@ import itertools
 import json
 import logging
 import os
+import re
 import sys
+import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from retrieval import cli_info
 from retrieval.bulk import ingest_many
-from retrieval.config import Settings, load_settings
-from retrieval.errors import FetchError, InputError, NewsbotError
+from retrieval.cli_errors import report_failure
+from retrieval.config import (
+    DEFAULT_CONFIG_NAME,
+    DEFAULT_DATABASE_NAME,
+    ENV_CONFIG,
+    ENV_DATA_DIR,
+    ENV_DATABASE_URL,
+    Settings,
+    data_dir,
+    load_settings,
+)
+from retrieval.dbinfo import database_location, require_articles
+from retrieval.errors import (
+    EXIT_BUG,
+    EXIT_FAILURE,
+    EXIT_IO,
+    EXIT_UNAVAILABLE,
+    EXIT_USAGE,
+    FetchError,
+    InputError,
+    NewsbotError,
+)
 from retrieval.extract import ExtractedArticle, ExtractOptions, article_to_json, extract_path
 from retrieval.feeds.cli import register as register_feed_commands
 from retrieval.fetch import ARTICLE_TYPES, Fetcher
@@ -33,8 +57,13 @@ from retrieval.tokenizer import Tokenizer
 Handler = Callable[[argparse.Namespace, Settings], int]
 # More inputs than this get a progress bar on stderr.
 PROGRESS_THRESHOLD = 5
-EXIT_FAILURES = 1
-EXIT_USAGE = 2
+EXIT_FAILURES = EXIT_FAILURE
+# The bot's commands that engine hints may name, and what a command-line user runs
+# instead: the engine words its hints for the bot.
+CLI_EQUIVALENTS = {"/sources": "newsbot sources"}
+# Columns of the hand-wrapped parts of --help (argparse wraps the rest itself).
+HELP_WIDTH = 79
+_BOT_COMMAND = re.compile(r"(?<![\w/])/[a-z]+\b")
 
 
 def _out(text: str = "") -> None:
@@ -231,9 +260,14 @@ def answer_to_json(answer: Answer) -> dict[str, object]:
     }
 
 
+def cli_hint(hint: str) -> str:
+    """``hint`` with the bot's commands replaced by the command line's own."""
+    return _BOT_COMMAND.sub(lambda m: CLI_EQUIVALENTS.get(m.group(0), m.group(0)), hint)
+
+
 def print_answer(answer: Answer) -> None:
     if not answer.found:
-        _out(answer.hint or "Nothing found.")
+        _out(cli_hint(answer.hint or "Nothing found."))
         return
     for sentence in answer.sentences:
         cites = "".join(f"[{n}]" for n in sentence.cites)
@@ -359,7 +393,7 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
         migrate(engine, args.revision)
     finally:
         engine.dispose()
-    _out(f"database at {args.revision}")
+    _out(f"database {database_location(settings)} at {args.revision}")
     return 0
 
 
@@ -367,63 +401,144 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 AddCommands = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 
+DESCRIPTION = (
+    "Answer questions over stored news articles with key sentences quoted verbatim, "
+    "each cited to its article. The same engine as the Discord bot."
+)
+EXIT_STATUSES = (
+    f"exit status: 0 done; {EXIT_FAILURE} an input or request failed; {EXIT_USAGE} fix the "
+    f"command line or the configuration; {EXIT_UNAVAILABLE} the database or Discord cannot "
+    f"be reached (try again); {EXIT_IO} storage refuses (permission denied, disk full); "
+    f"{EXIT_BUG} a bug. -v prints the traceback."
+)
+
+
+def _epilog() -> str:
+    """Where the database and the config are, as this machine resolves them."""
+    wrap = textwrap.TextWrapper(width=HELP_WIDTH, subsequent_indent=" " * 12)
+    lines = [
+        "where things are:",
+        *wrap.wrap(
+            f"  database  ${ENV_DATABASE_URL}, else [database] url in the config, else "
+            f"{data_dir() / DEFAULT_DATABASE_NAME} (the per-user data directory; "
+            f"${ENV_DATA_DIR} moves it). newsbot db info shows the one in use."
+        ),
+        *wrap.wrap(
+            f"  config    --config FILE, else ${ENV_CONFIG}, else ./{DEFAULT_CONFIG_NAME} when "
+            "present, else built-in defaults (config.example.toml lists every setting)."
+        ),
+        "",
+        *textwrap.wrap(EXIT_STATUSES, HELP_WIDTH),
+    ]
+    return "\n".join(lines)
+
+
 def build_parser(extra: AddCommands | None = None) -> argparse.ArgumentParser:
     """The parser of the engine's commands; ``extra`` adds more (the bot's)."""
-    parser = argparse.ArgumentParser(prog="newsbot", description=__doc__.splitlines()[0])
-    parser.add_argument("--config", help="TOML settings file (else $NEWSBOT_CONFIG, ./config.toml)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    parser = argparse.ArgumentParser(
+        prog="newsbot",
+        description=textwrap.fill(DESCRIPTION, HELP_WIDTH),
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help=f"TOML settings file (else ${ENV_CONFIG}, else ./{DEFAULT_CONFIG_NAME})",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="log progress to stderr, and print the traceback of a failure",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("extract", help="print the article extracted from files (no database)")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories to read")
     p.add_argument("--json", action="store_true", help="one JSON object per article")
     p.set_defaults(handler=cmd_extract)
 
     p = sub.add_parser("ingest", help="store articles from files, directories and URLs")
-    p.add_argument("inputs", nargs="+", metavar="PATH|DIR|URL")
+    p.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="an HTML, text or JSON Lines file, a directory (read recursively), or an http(s) URL",
+    )
     p.add_argument("--scope", help="'global' (default) or a Discord guild id")
     p.add_argument("--json", action="store_true", help="one JSON outcome per line")
     p.set_defaults(handler=cmd_ingest)
 
     p = sub.add_parser("ask", help="answer a question with cited key sentences")
-    p.add_argument("question", nargs="+")
-    _query_options(p)
-    p.set_defaults(handler=cmd_ask)
+    p.add_argument("question", nargs="+", help="the question, in plain words")
+    _query_options(
+        p, limit="at most N stories to draw sentences from (default: [answer] max_citations, 3)"
+    )
+    p.set_defaults(handler=cmd_ask, needs_articles=True)
 
     p = sub.add_parser("search", help="ranked passages, or TREC runs with --batch")
-    p.add_argument("query", nargs="*")
-    p.add_argument("--batch", metavar="FILE", help="qid<TAB>query lines; prints TREC run lines")
-    _query_options(p)
-    p.set_defaults(handler=cmd_search)
+    p.add_argument("query", nargs="*", help="the words to search for")
+    p.add_argument(
+        "--batch",
+        metavar="FILE",
+        help="read qid<TAB>query lines and print TREC run lines: qid Q0 DOCID RANK SCORE "
+        "newsbot, where DOCID is the article's external id (the id field of JSON Lines "
+        "input) when it has one, else its number",
+    )
+    _query_options(p, limit="passages shown (default 10; 100 articles a query with --batch)")
+    p.set_defaults(handler=cmd_search, needs_articles=True)
 
-    p = sub.add_parser("summarize", help="key sentences of articles")
-    p.add_argument("paths", nargs="*", metavar="PATH")
-    p.add_argument("--jsonl", metavar="FILE", help='{"id","text"} lines in, {"id","summary"} out')
-    p.add_argument("--sentences", type=int, metavar="N")
-    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("summarize", help="key sentences of articles (no database)")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files or directories to read")
+    p.add_argument(
+        "--jsonl",
+        metavar="FILE",
+        help='read {"id", "text"} lines; print {"id", "summary"} lines',
+    )
+    p.add_argument(
+        "--sentences",
+        type=_positive,
+        metavar="N",
+        help="key sentences per article (default: [summary] sentences, 3)",
+    )
+    p.add_argument("--json", action="store_true", help="one JSON object per article")
     p.set_defaults(handler=cmd_summarize)
 
-    p = sub.add_parser("db", help="database maintenance")
-    db_sub = p.add_subparsers(dest="db_command", required=True)
-    up = db_sub.add_parser("upgrade", help="apply schema migrations")
-    up.add_argument("revision", nargs="?", default="heads")
+    p = sub.add_parser("db", help="where the database is, and schema migrations")
+    db_sub = p.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    up = db_sub.add_parser("upgrade", help="apply schema migrations (also done on first use)")
+    up.add_argument(
+        "revision",
+        nargs="?",
+        default="heads",
+        help="the schema revision to reach (default: heads, the newest)",
+    )
     up.set_defaults(handler=cmd_db)
+    cli_info.register(sub, db_sub)
     register_feed_commands(sub)
     if extra is not None:
         extra(sub)
     return parser
 
 
-def _query_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--limit", type=_positive, metavar="N")
-    p.add_argument("--since", metavar="7d|DATE", help="only articles since then")
-    p.add_argument("--source", metavar="NAME", help="only this source")
+def _query_options(p: argparse.ArgumentParser, *, limit: str) -> None:
+    p.add_argument("--limit", type=_positive, metavar="N", help=limit)
+    p.add_argument(
+        "--since",
+        metavar="WHEN",
+        help="only articles published since then: 7d, 24h, 2w, or a date such as 2025-01-31",
+    )
+    p.add_argument("--source", metavar="NAME", help="only this source (see newsbot sources)")
     p.add_argument("--scope", help="'global' (default) or a Discord guild id")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
 def _positive(value: str) -> int:
-    number = int(value)
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
     if number < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return number
@@ -438,11 +553,18 @@ def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | No
     )
     try:
         settings = load_settings(args.config)
+        if getattr(args, "needs_articles", False):
+            # A question on an empty (often: another) database says so, rather than
+            # "nothing matches"; and never creates that database.
+            require_articles(settings)
         handler: Handler = args.handler
-        return handler(args, settings)
-    except NewsbotError as exc:
-        _err(f"newsbot: {exc.reason}")
-        return EXIT_USAGE if exc.__class__.__name__ == "ConfigError" else EXIT_FAILURES
+        file = settings.database.sqlite_file()
+        existed = file is None or file.exists()
+        status = handler(args, settings)
+        if not existed and file is not None and file.exists():
+            # Said once, so whoever wonders where their articles went can find them.
+            _err(f"newsbot: created the database {file}")
+        return status
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -450,6 +572,8 @@ def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | No
         # stdout at devnull so the interpreter's final flush does not fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as exc:
+        return report_failure(exc, verbose=args.verbose)
 
 
 if __name__ == "__main__":
