@@ -72,6 +72,8 @@ class DatabaseSettings:
         if not url.startswith(SQLITE_PREFIX):
             return None
         path = url[len(SQLITE_PREFIX) :].partition("?")[0]
+        # sqlite:///file:PATH?mode=ro&uri=true: SQLite's URI form of the same file.
+        path = path.removeprefix("file:")
         return Path(path) if path and path != ":memory:" else None
 
 

@@ -53,9 +53,9 @@ def make_engine(settings: DatabaseSettings) -> Engine:
         url = make_url(text_url)
         if url.get_backend_name() != "sqlite":
             return create_engine(url, echo=settings.echo, pool_pre_ping=True)
-        database = url.database or ""
-        if database and database != ":memory:":
-            _make_folder(Path(database).parent)
+        file = settings.sqlite_file()
+        if file is not None:
+            _make_folder(file.parent)
         engine = create_engine(url, echo=settings.echo)
     except (ArgumentError, ImportError) as exc:
         # ArgumentError covers NoSuchModuleError (an unknown scheme such as notadb://);

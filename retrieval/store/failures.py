@@ -151,5 +151,5 @@ def location_of(url: str) -> str:
     shown = shown_url(url)
     prefix = "sqlite:///"
     if shown.startswith(prefix) and shown != f"{prefix}:memory:":
-        return str(Path(shown[len(prefix) :].partition("?")[0]))
+        return str(Path(shown[len(prefix) :].partition("?")[0].removeprefix("file:")))
     return shown
