@@ -12,7 +12,6 @@ import itertools
 import json
 import logging
 import os
-import re
 import sys
 import textwrap
 from collections.abc import Callable, Iterator, Sequence
@@ -22,27 +21,10 @@ from typing import TextIO
 from retrieval import cli_info
 from retrieval.bulk import ingest_many
 from retrieval.cli_errors import report_failure
-from retrieval.config import (
-    DEFAULT_CONFIG_NAME,
-    DEFAULT_DATABASE_NAME,
-    ENV_CONFIG,
-    ENV_DATA_DIR,
-    ENV_DATABASE_URL,
-    Settings,
-    data_dir,
-    load_settings,
-)
+from retrieval.cli_help import DESCRIPTION, HELP_WIDTH, cli_hint, epilog, positive
+from retrieval.config import DEFAULT_CONFIG_NAME, ENV_CONFIG, Settings, load_settings
 from retrieval.dbinfo import database_location, require_articles
-from retrieval.errors import (
-    EXIT_BUG,
-    EXIT_FAILURE,
-    EXIT_IO,
-    EXIT_UNAVAILABLE,
-    EXIT_USAGE,
-    FetchError,
-    InputError,
-    NewsbotError,
-)
+from retrieval.errors import EXIT_FAILURE, FetchError, InputError, NewsbotError
 from retrieval.extract import ExtractedArticle, ExtractOptions, article_to_json, extract_path
 from retrieval.feeds.cli import register as register_feed_commands
 from retrieval.fetch import ARTICLE_TYPES, Fetcher
@@ -58,12 +40,7 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 # More inputs than this get a progress bar on stderr.
 PROGRESS_THRESHOLD = 5
 EXIT_FAILURES = EXIT_FAILURE
-# The bot's commands that engine hints may name, and what a command-line user runs
-# instead: the engine words its hints for the bot.
-CLI_EQUIVALENTS = {"/sources": "newsbot sources"}
-# Columns of the hand-wrapped parts of --help (argparse wraps the rest itself).
-HELP_WIDTH = 79
-_BOT_COMMAND = re.compile(r"(?<![\w/])/[a-z]+\b")
+_positive = positive
 
 
 def _out(text: str = "") -> None:
@@ -260,11 +237,6 @@ def answer_to_json(answer: Answer) -> dict[str, object]:
     }
 
 
-def cli_hint(hint: str) -> str:
-    """``hint`` with the bot's commands replaced by the command line's own."""
-    return _BOT_COMMAND.sub(lambda m: CLI_EQUIVALENTS.get(m.group(0), m.group(0)), hint)
-
-
 def print_answer(answer: Answer) -> None:
     if not answer.found:
         _out(cli_hint(answer.hint or "Nothing found."))
@@ -401,44 +373,12 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 AddCommands = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 
-DESCRIPTION = (
-    "Answer questions over stored news articles with key sentences quoted verbatim, "
-    "each cited to its article. The same engine as the Discord bot."
-)
-EXIT_STATUSES = (
-    f"exit status: 0 done; {EXIT_FAILURE} an input or request failed; {EXIT_USAGE} fix the "
-    f"command line or the configuration; {EXIT_UNAVAILABLE} the database or Discord cannot "
-    f"be reached (try again); {EXIT_IO} storage refuses (permission denied, disk full); "
-    f"{EXIT_BUG} a bug. -v prints the traceback."
-)
-
-
-def _epilog() -> str:
-    """Where the database and the config are, as this machine resolves them."""
-    wrap = textwrap.TextWrapper(width=HELP_WIDTH, subsequent_indent=" " * 12)
-    lines = [
-        "where things are:",
-        *wrap.wrap(
-            f"  database  ${ENV_DATABASE_URL}, else [database] url in the config, else "
-            f"{data_dir() / DEFAULT_DATABASE_NAME} (the per-user data directory; "
-            f"${ENV_DATA_DIR} moves it). newsbot db info shows the one in use."
-        ),
-        *wrap.wrap(
-            f"  config    --config FILE, else ${ENV_CONFIG}, else ./{DEFAULT_CONFIG_NAME} when "
-            "present, else built-in defaults (config.example.toml lists every setting)."
-        ),
-        "",
-        *textwrap.wrap(EXIT_STATUSES, HELP_WIDTH),
-    ]
-    return "\n".join(lines)
-
-
 def build_parser(extra: AddCommands | None = None) -> argparse.ArgumentParser:
     """The parser of the engine's commands; ``extra`` adds more (the bot's)."""
     parser = argparse.ArgumentParser(
         prog="newsbot",
         description=textwrap.fill(DESCRIPTION, HELP_WIDTH),
-        epilog=_epilog(),
+        epilog=epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
@@ -498,7 +438,7 @@ def build_parser(extra: AddCommands | None = None) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--sentences",
-        type=_positive,
+        type=positive,
         metavar="N",
         help="key sentences per article (default: [summary] sentences, 3)",
     )
@@ -522,8 +462,8 @@ def build_parser(extra: AddCommands | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _query_options(p: argparse.ArgumentParser, *, limit: str) -> None:
-    p.add_argument("--limit", type=_positive, metavar="N", help=limit)
+def _query_options(p: argparse.ArgumentParser, *, limit: str = "at most N results") -> None:
+    p.add_argument("--limit", type=positive, metavar="N", help=limit)
     p.add_argument(
         "--since",
         metavar="WHEN",
@@ -532,16 +472,6 @@ def _query_options(p: argparse.ArgumentParser, *, limit: str) -> None:
     p.add_argument("--source", metavar="NAME", help="only this source (see newsbot sources)")
     p.add_argument("--scope", help="'global' (default) or a Discord guild id")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
-
-
-def _positive(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return number
 
 
 def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | None = None) -> int:
