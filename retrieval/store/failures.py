@@ -20,10 +20,13 @@ from retrieval.errors import DatabaseUrlError, StorageRefused, StorageUnavailabl
 # Where a user changes the database's location, named in every message about it.
 DATABASE_SETTING = "[database] url in the config, or $NEWSBOT_DATABASE_URL"
 SNAPSHOT_SETTING = "[index] snapshot_path in the config"
-# Installing a missing driver: the project's extra where it has one, else the module.
+# Installing a missing driver, by the module SQLAlchemy failed to import: the project's
+# extra for the tested database; for others the package's name (often not the module's).
 DRIVER_INSTALL = {
     "psycopg": "pip install -e '.[postgres]' (or pip install 'psycopg[binary]')",
     "psycopg2": "pip install -e '.[postgres]' and use a postgresql+psycopg:// URL",
+    "MySQLdb": "pip install mysqlclient",
+    "pymysql": "pip install PyMySQL",
 }
 # SQLite primary result codes (sqlite3.h), read from ``sqlite_errorcode``: the message
 # text is not stable across SQLite versions, the codes are.
@@ -56,7 +59,9 @@ def url_error(url: str, exc: Exception) -> DatabaseUrlError:
     shown = shown_url(url)
     if isinstance(exc, ImportError):
         module = (exc.name or str(exc)).split(".")[0]
-        install = DRIVER_INSTALL.get(module, f"pip install {module}")
+        install = DRIVER_INSTALL.get(
+            module, f"install the package that provides {module!r} in this environment"
+        )
         return DatabaseUrlError(
             f"the database driver for {shown} is not installed (no module {module!r}): {install}"
         )

@@ -168,3 +168,21 @@ def test_sources_lists_the_outlets(data_dir: Path, capsys: pytest.CaptureFixture
     assert {"South Coast Wire", "Coastal Ledger", "The Valley Courier"} == {
         row["source"] for row in rows
     }
+
+
+def test_reading_a_configured_database_that_is_not_there_creates_no_folders(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NEWSBOT_DATABASE_URL", raising=False)
+    database = tmp_path / "typo" / "deeper" / "news.db"
+    config = tmp_path / "mine.toml"
+    config.write_text(f"[database]\nurl = {json.dumps(f'sqlite:///{database}')}\n")
+    for command in (["ask", "tidal"], ["search", "tidal"], ["sources"], ["db", "info"]):
+        status, _, err = run(capsys, "--config", str(config), *command)
+        assert status in (0, EXIT_FAILURE)
+        assert status == 0 or str(database) in err
+    assert not (tmp_path / "typo").exists()
+    # Writing is asking for that path: ingest creates it, and says so.
+    status, _, err = run(capsys, "--config", str(config), "ingest", str(SAMPLES))
+    assert status == 0
+    assert f"newsbot: created the database {database}\n" in err
