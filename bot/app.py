@@ -35,6 +35,7 @@ from bot.conversation import ConversationMemory
 from bot.cooldown import MessageCooldowns
 from bot.engine import AckTracker, EngineRunner
 from bot.errors import report_error
+from bot.rest import UNREACHABLE, unreachable
 from retrieval.config import Settings
 from retrieval.errors import ConfigError, NewsbotError
 from retrieval.worker.runner import Worker
@@ -256,6 +257,8 @@ async def run_bot(
             "the developer portal (Bot -> Privileged Gateway Intents) or run without it\n"
         )
         return EXIT_USAGE
+    except UNREACHABLE as exc:
+        raise unreachable(exc) from exc
     finally:
         await asyncio.to_thread(functools.partial(service.close, save=True))
     return 0
@@ -273,12 +276,14 @@ async def sync_commands(settings: Settings, guild_id: int | None) -> int:
     async with NewsBot(settings, None, refresh_interval=None) as bot:
         try:
             await bot.login(token)
+            if guild_id is None:
+                synced = await bot.tree.sync()
+            else:
+                guild = discord.Object(id=guild_id)
+                bot.tree.copy_global_to(guild=guild)
+                synced = await bot.tree.sync(guild=guild)
         except discord.LoginFailure:
             raise ConfigError(f"Discord rejected the token in {TOKEN_ENV}") from None
-        if guild_id is None:
-            synced = await bot.tree.sync()
-        else:
-            guild = discord.Object(id=guild_id)
-            bot.tree.copy_global_to(guild=guild)
-            synced = await bot.tree.sync(guild=guild)
+        except UNREACHABLE as exc:
+            raise unreachable(exc) from exc
     return len(synced)

@@ -9,12 +9,37 @@ any channel by id, with discord.py's own rate limiting and retries.
 from __future__ import annotations
 
 import contextlib
+import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 import discord
 
-from retrieval.errors import ConfigError
+from retrieval.errors import ConfigError, ServiceUnreachable
+
+# Failures to reach Discord at all, as opposed to Discord refusing something: no
+# network, DNS down, TLS or proxy trouble, timeouts, Discord's own 5xx outages.
+UNREACHABLE = (aiohttp.ClientError, OSError, discord.GatewayNotFound, discord.DiscordServerError)
+RETRY = "check the network connection (proxy, firewall, DNS) and try again"
+
+
+def unreachable(exc: BaseException) -> ServiceUnreachable:
+    """One of ``UNREACHABLE`` as a sentence naming the problem and the fix."""
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        if isinstance(exc.os_error, socket.gaierror):
+            reason = f"cannot reach Discord: the name {exc.host} does not resolve; {RETRY}"
+        else:
+            cause = exc.os_error.strerror or type(exc.os_error).__name__
+            reason = f"cannot reach Discord at {exc.host}:{exc.port} ({cause}); {RETRY}"
+    elif isinstance(exc, TimeoutError):
+        reason = f"Discord did not answer in time; {RETRY}"
+    elif isinstance(exc, discord.DiscordServerError | discord.GatewayNotFound):
+        reason = "Discord is having trouble right now; try again in a few minutes"
+    else:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        reason = f"cannot reach Discord ({detail}); {RETRY}"
+    return ServiceUnreachable(reason, service="Discord")
 
 
 @contextlib.asynccontextmanager
@@ -32,6 +57,9 @@ async def rest_client(token: str, **options: Any) -> AsyncIterator[discord.Clien
     except discord.LoginFailure:
         await client.close()
         raise ConfigError("Discord rejected the bot token") from None
+    except UNREACHABLE as exc:
+        await client.close()
+        raise unreachable(exc) from exc
     try:
         yield client
     finally:

@@ -1,7 +1,8 @@
 """The ``newsbot`` command line: the same engine calls the Discord bot makes.
 
 Commands that need Discord (``run``, ``sync``) are added by ``bot.cli``, which wraps
-this parser, so the engine never imports the bot.
+this parser, so the engine never imports the bot. Help texts are plain text: argparse
+prints them as they are.
 """
 
 from __future__ import annotations
@@ -12,15 +13,20 @@ import json
 import logging
 import os
 import sys
+import textwrap
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TextIO
 
+from retrieval import cli_info
 from retrieval.bulk import ingest_many, walk_files
-from retrieval.config import Settings, load_settings
-from retrieval.errors import FetchError, InputError, NewsbotError, QueryError
+from retrieval.cli_errors import report_failure
+from retrieval.cli_help import DESCRIPTION, HELP_WIDTH, cli_hint, epilog, positive
+from retrieval.config import DEFAULT_CONFIG_NAME, ENV_CONFIG, Settings, load_settings
+from retrieval.dbinfo import database_location, require_articles
+from retrieval.errors import EXIT_FAILURE, FetchError, InputError, NewsbotError, QueryError
 from retrieval.extract import ExtractedArticle, ExtractOptions, article_to_json, extract_path
 from retrieval.feeds.cli import register as register_feed_commands
 from retrieval.fetch import ARTICLE_TYPES, Fetcher
@@ -34,9 +40,8 @@ from retrieval.timeparse import parse_since
 from retrieval.tokenizer import Tokenizer
 
 Handler = Callable[[argparse.Namespace, Settings], int]
-# More inputs than this get a progress bar on stderr.
-EXIT_FAILURES = 1
-EXIT_USAGE = 2
+EXIT_FAILURES = EXIT_FAILURE
+_positive = positive
 
 
 def _out(text: str = "") -> None:
@@ -228,7 +233,7 @@ def citation_to_json(c: Citation) -> dict[str, object]:
 
 def print_answer(answer: Answer) -> None:
     if not answer.found:
-        _out(answer.hint or "Nothing found.")
+        _out(cli_hint(answer.hint or "Nothing found."))
         return
     for sentence in answer.sentences:
         cites = "".join(f"[{n}]" for n in sentence.cites)
@@ -420,7 +425,7 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
         migrate(engine, args.revision)
     finally:
         engine.dispose()
-    _out(f"database at {args.revision}")
+    _out(f"database {database_location(settings)} at {args.revision}")
     return 0
 
 
@@ -430,70 +435,110 @@ AddCommands = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], 
 
 def build_parser(extra: AddCommands | None = None) -> argparse.ArgumentParser:
     """The parser of the engine's commands; ``extra`` adds more (the bot's)."""
-    parser = argparse.ArgumentParser(prog="newsbot", description=__doc__.splitlines()[0])
-    parser.add_argument("--config", help="TOML settings file (else $NEWSBOT_CONFIG, ./config.toml)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    parser = argparse.ArgumentParser(
+        prog="newsbot",
+        description=textwrap.fill(DESCRIPTION, HELP_WIDTH),
+        epilog=epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help=f"TOML settings file (else ${ENV_CONFIG}, else ./{DEFAULT_CONFIG_NAME})",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="log progress to stderr, and print the traceback of a failure",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("extract", help="print the article extracted from files (no database)")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories to read")
     p.add_argument("--json", action="store_true", help="one JSON object per article")
     p.set_defaults(handler=cmd_extract)
 
     p = sub.add_parser("ingest", help="store articles from files, directories and URLs")
-    p.add_argument("inputs", nargs="+", metavar="PATH|DIR|URL")
+    p.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="an HTML, text or JSON Lines file, a directory (read recursively), or an http(s) URL",
+    )
     p.add_argument("--scope", help="'global' (default) or a Discord guild id")
     p.add_argument("--json", action="store_true", help="one JSON outcome per line")
     p.set_defaults(handler=cmd_ingest)
 
     p = sub.add_parser("ask", help="answer a question with cited key sentences")
-    p.add_argument("question", nargs="*", help="the question (quotes optional)")
+    p.add_argument("question", nargs="*", help="the question, in plain words")
     p.add_argument(
         "--batch",
         metavar="FILE",
-        help='questions one per line (JSON objects with "question" and "id", or plain text; '
-        "- for stdin); one answer per line, in input order",
+        help='questions one per line (JSON objects with "question" and "id" or "qid", or '
+        "plain text; - for stdin); prints one answer per line, in input order, with the "
+        "input's id; a refused question gives a line with an error",
     )
-    _query_options(p)
-    p.set_defaults(handler=cmd_ask)
+    _query_options(
+        p, limit="at most N stories to draw sentences from (default: [answer] max_citations, 3)"
+    )
+    p.set_defaults(handler=cmd_ask, needs_articles=True)
 
     p = sub.add_parser("search", help="ranked passages, or TREC runs with --batch")
-    p.add_argument("query", nargs="*")
-    p.add_argument("--batch", metavar="FILE", help="qid<TAB>query lines; prints TREC run lines")
-    _query_options(p)
-    p.set_defaults(handler=cmd_search)
+    p.add_argument("query", nargs="*", help="the words to search for")
+    p.add_argument(
+        "--batch",
+        metavar="FILE",
+        help="read qid<TAB>query lines and print TREC run lines: qid Q0 DOCID RANK SCORE "
+        "newsbot, where DOCID is the article's external id (the id field of JSON Lines "
+        "input) when it has one, else its number",
+    )
+    _query_options(p, limit="passages shown (default 10; 100 articles a query with --batch)")
+    p.set_defaults(handler=cmd_search, needs_articles=True)
 
-    p = sub.add_parser("summarize", help="key sentences of articles")
-    p.add_argument("paths", nargs="*", metavar="PATH")
-    p.add_argument("--jsonl", metavar="FILE", help='{"id","text"} lines in, {"id","summary"} out')
-    p.add_argument("--sentences", type=int, metavar="N")
-    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("summarize", help="key sentences of articles (no database)")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files or directories to read")
+    p.add_argument(
+        "--jsonl",
+        metavar="FILE",
+        help='read {"id", "text"} lines; print {"id", "summary"} lines',
+    )
+    p.add_argument(
+        "--sentences",
+        type=positive,
+        metavar="N",
+        help="key sentences per article (default: [summary] sentences, 3)",
+    )
+    p.add_argument("--json", action="store_true", help="one JSON object per article")
     p.set_defaults(handler=cmd_summarize)
 
-    p = sub.add_parser("db", help="database maintenance")
-    db_sub = p.add_subparsers(dest="db_command", required=True)
-    up = db_sub.add_parser("upgrade", help="apply schema migrations")
-    up.add_argument("revision", nargs="?", default="heads")
+    p = sub.add_parser("db", help="where the database is, and schema migrations")
+    db_sub = p.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    up = db_sub.add_parser("upgrade", help="apply schema migrations (also done on first use)")
+    up.add_argument(
+        "revision",
+        nargs="?",
+        default="heads",
+        help="the schema revision to reach (default: heads, the newest)",
+    )
     up.set_defaults(handler=cmd_db)
+    cli_info.register(sub, db_sub)
     register_feed_commands(sub)
     if extra is not None:
         extra(sub)
     return parser
 
 
-def _query_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--limit", type=_positive, metavar="N")
-    p.add_argument("--since", metavar="7d|DATE", help="only articles since then")
-    p.add_argument("--source", metavar="NAME", help="only this source")
+def _query_options(p: argparse.ArgumentParser, *, limit: str = "at most N results") -> None:
+    p.add_argument("--limit", type=positive, metavar="N", help=limit)
+    p.add_argument(
+        "--since",
+        metavar="WHEN",
+        help="only articles published since then: 7d, 24h, 2w, or a date such as 2025-01-31",
+    )
+    p.add_argument("--source", metavar="NAME", help="only this source (see newsbot sources)")
     p.add_argument("--scope", help="'global' (default) or a Discord guild id")
-    p.add_argument("--json", action="store_true")
-
-
-def _positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return number
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
 def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | None = None) -> int:
@@ -505,11 +550,18 @@ def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | No
     )
     try:
         settings = load_settings(args.config)
+        if getattr(args, "needs_articles", False):
+            # A question on an empty (often: another) database says so, rather than
+            # "nothing matches"; and never creates that database.
+            require_articles(settings)
         handler: Handler = args.handler
-        return handler(args, settings)
-    except NewsbotError as exc:
-        _err(f"newsbot: {exc.reason}")
-        return EXIT_USAGE if exc.__class__.__name__ == "ConfigError" else EXIT_FAILURES
+        file = settings.database.sqlite_file()
+        existed = file is None or file.exists()
+        status = handler(args, settings)
+        if not existed and file is not None and file.exists():
+            # Said once, so whoever wonders where their articles went can find them.
+            _err(f"newsbot: created the database {file}")
+        return status
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -517,6 +569,8 @@ def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | No
         # stdout at devnull so the interpreter's final flush does not fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as exc:
+        return report_failure(exc, verbose=args.verbose)
 
 
 if __name__ == "__main__":

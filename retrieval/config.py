@@ -2,7 +2,9 @@
 
 Lookup order: an explicit path (``--config``), else ``$NEWSBOT_CONFIG``, else
 ``./config.toml`` when present, else the defaults below. ``NEWSBOT_DATABASE_URL``
-overrides ``[database] url``. Secrets (the Discord token) never live here: they come
+overrides ``[database] url``. Without either, the database is a SQLite file in one fixed
+per-user data directory, so every command finds the same articles whichever directory
+it runs from. Secrets (the Discord token) never live here: they come
 from the environment when they are needed.
 
 Unknown sections or keys are errors, so a typo in a config file is caught at start-up
@@ -20,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import platformdirs
+
 from retrieval.digest.settings import DigestSettings
 from retrieval.errors import ConfigError
 from retrieval.feeds.settings import FeedSettings
@@ -28,21 +32,55 @@ from retrieval.ranking.params import RankingParams
 
 ENV_CONFIG = "NEWSBOT_CONFIG"
 ENV_DATABASE_URL = "NEWSBOT_DATABASE_URL"
+ENV_DATA_DIR = "NEWSBOT_DATA_DIR"
 DEFAULT_CONFIG_NAME = "config.toml"
+APP_NAME = "newsbot"
+DEFAULT_DATABASE_NAME = "newsbot.db"
+SQLITE_PREFIX = "sqlite:///"
+
+
+def data_dir() -> Path:
+    """The default home of the database and its index: ``$NEWSBOT_DATA_DIR``, else the
+    platform's per-user data directory (``$XDG_DATA_HOME/newsbot``, by default
+    ``~/.local/share/newsbot``, on Linux). A fixed place, unlike the working directory,
+    so ``newsbot ask`` run from anywhere sees what ``newsbot ingest`` stored."""
+    override = os.environ.get(ENV_DATA_DIR, "").strip()
+    if override:
+        return Path(override).expanduser()
+    return platformdirs.user_data_path(APP_NAME, appauthor=False)
 
 
 @dataclass(frozen=True)
 class DatabaseSettings:
-    # Any SQLAlchemy URL; the default is an SQLite file in the working directory.
-    url: str = "sqlite:///newsbot.db"
+    # Any SQLAlchemy URL; empty means newsbot.db in the per-user data directory.
+    url: str = ""
     # Log every SQL statement (debugging only).
     echo: bool = False
+
+    @property
+    def is_default(self) -> bool:
+        """Whether newsbot chose the location (no URL was configured)."""
+        return not self.url
+
+    def resolved_url(self) -> str:
+        """The URL to connect to, with the default location filled in."""
+        return self.url or f"{SQLITE_PREFIX}{data_dir() / DEFAULT_DATABASE_NAME}"
+
+    def sqlite_file(self) -> Path | None:
+        """The database file, for a file-backed SQLite URL (else ``None``)."""
+        url = self.resolved_url()
+        if not url.startswith(SQLITE_PREFIX):
+            return None
+        path = url[len(SQLITE_PREFIX) :].partition("?")[0]
+        # sqlite:///file:PATH?mode=ro&uri=true: SQLite's URI form of the same file.
+        path = path.removeprefix("file:")
+        return Path(path) if path and path != ":memory:" else None
 
 
 @dataclass(frozen=True)
 class IndexSettings:
     # Where the BM25 index snapshot is saved; empty means "beside the SQLite file",
-    # or ``newsbot.index`` in the working directory for other databases.
+    # or ``newsbot.index`` in the per-user data directory for other databases.
     snapshot_path: str = ""
     # BM25Okapi parameters, as in rank_bm25 (its defaults).
     k1: float = 1.5
@@ -122,11 +160,10 @@ class Settings:
         """The index snapshot directory derived from the settings."""
         if self.index.snapshot_path:
             return Path(self.index.snapshot_path)
-        prefix = "sqlite:///"
-        url = self.database.url
-        if url.startswith(prefix) and url != "sqlite:///:memory:":
-            return Path(url[len(prefix) :]).with_suffix(".index")
-        return Path("newsbot.index")
+        database = self.database.sqlite_file()
+        if database is not None:
+            return database.with_suffix(".index")
+        return data_dir() / "newsbot.index"
 
 
 def _coerce(value: Any, annotation: Any, key: str) -> Any:

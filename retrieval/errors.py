@@ -6,11 +6,23 @@ that is not a ``NewsbotError`` is a bug and is logged with its traceback.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
+
+# Exit statuses of the command line, one per class of failure, so scripts can tell
+# "fix your input" from "try again later" without parsing messages. 69 and 74 are the
+# sysexits.h values (EX_UNAVAILABLE, EX_IOERR) that service managers already know.
+EXIT_FAILURE = 1  # this input or request failed; change it (others may have worked)
+EXIT_USAGE = 2  # the command line or the configuration must change (argparse's status too)
+EXIT_UNAVAILABLE = 69  # a service (the database server, Discord) cannot be reached: retry
+EXIT_IO = 74  # local storage refuses: permission denied, disk full, read-only file system
+EXIT_BUG = 70  # an unexpected error: a bug (sysexits EX_SOFTWARE)
 
 
 class NewsbotError(Exception):
-    """Base of all expected failures. ``reason`` is a short sentence fit for a user."""
+    """Base of all expected failures. ``reason`` is a short sentence fit for a user;
+    ``exit_code`` is the command line's status for the class of failure."""
+
+    exit_code: ClassVar[int] = EXIT_FAILURE
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -19,6 +31,8 @@ class NewsbotError(Exception):
 
 class ConfigError(NewsbotError):
     """The configuration file or environment is invalid."""
+
+    exit_code: ClassVar[int] = EXIT_USAGE
 
     def __init__(self, reason: str, *, key: str | None = None) -> None:
         super().__init__(f"{key}: {reason}" if key else reason)
@@ -94,8 +108,53 @@ class ArticleNotFound(NewsbotError):
         self.ref = ref
 
 
+class DatabaseUrlError(ConfigError):
+    """The database URL names no database SQLAlchemy can open: an unknown scheme, an
+    unparsable URL, or a driver that is not installed."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, key="database.url")
+
+
 class StorageUnavailable(NewsbotError):
     """The database cannot be reached right now; the operation may be retried."""
+
+    exit_code: ClassVar[int] = EXIT_UNAVAILABLE
+
+
+class StorageRefused(StorageUnavailable):
+    """Local storage refuses the database or the index snapshot: permission denied, a
+    read-only file system, a full disk. Retrying does not help until someone fixes it,
+    hence its own exit status; to a Discord user it is still "unavailable"."""
+
+    exit_code: ClassVar[int] = EXIT_IO
+
+    def __init__(self, reason: str, *, path: str = "") -> None:
+        super().__init__(reason)
+        self.path = path
+
+
+class NoArticlesStored(NewsbotError):
+    """A search or question ran on a database that holds no article yet (usually a
+    database other than the one the articles went into)."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(
+            f"no articles stored in {location} yet: run newsbot ingest with files, "
+            "directories or URLs first (newsbot ingest samples, in a checkout), or see "
+            "newsbot db info"
+        )
+        self.location = location
+
+
+class ServiceUnreachable(NewsbotError):
+    """A remote service (Discord) cannot be reached: no network, DNS failing, an outage."""
+
+    exit_code: ClassVar[int] = EXIT_UNAVAILABLE
+
+    def __init__(self, reason: str, *, service: str) -> None:
+        super().__init__(reason)
+        self.service = service
 
 
 class IndexSnapshotError(NewsbotError):

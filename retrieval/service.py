@@ -25,6 +25,7 @@ from retrieval.errors import (
     InputError,
     NewsbotError,
     QueryError,
+    StorageRefused,
     StorageUnavailable,
 )
 from retrieval.extract import ExtractedArticle, ExtractOptions, extract_bytes, extract_path
@@ -44,6 +45,7 @@ from retrieval.results import (
 )
 from retrieval.sentences import Span
 from retrieval.store.database import make_engine, make_sessionmaker, migrate
+from retrieval.store.failures import SNAPSHOT_SETTING, database_error, file_error, location_of
 from retrieval.store.models import Article
 from retrieval.summarize import key_sentences
 from retrieval.tokenizer import Tokenizer
@@ -141,7 +143,17 @@ class NewsService:
             if self.index.position == self._saved_position:
                 return None
             path = self.settings.snapshot_path()
-            self.index.save(path)
+            try:
+                self.index.save(path)
+            except OSError as exc:
+                # A short write (numpy reports it without an errno) is a full disk too.
+                # Nothing is lost: the next process rebuilds the index from the database.
+                raise file_error(exc, "the index snapshot", SNAPSHOT_SETTING) or StorageRefused(
+                    f"cannot write the index snapshot {path} ({exc}): the disk may be full; "
+                    f"free some space or move it ({SNAPSHOT_SETTING}). The articles are "
+                    "stored: the index is rebuilt from the database next time",
+                    path=str(path),
+                ) from exc
             self._saved_position = self.index.position
             return path
 
@@ -165,6 +177,10 @@ class NewsService:
                 "the request contains characters or values the database cannot store"
             ) from exc
         except OperationalError as exc:
+            # A full disk or a read-only file says so: waiting would not help.
+            classified = database_error(exc, location_of(str(self.engine.url)))
+            if isinstance(classified, StorageRefused):
+                raise classified from exc
             raise StorageUnavailable(
                 "the database is unavailable right now; try again in a moment"
             ) from exc

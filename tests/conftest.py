@@ -19,7 +19,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import NullPool
 
-from retrieval.config import Settings, settings_from_mapping
+from retrieval.config import ENV_DATA_DIR, Settings, settings_from_mapping
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -98,6 +98,20 @@ def make_settings(tmp_path: Path, **sections: dict[str, object]) -> Settings:
     for name, values in sections.items():
         data.setdefault(name, {}).update(values)
     return settings_from_mapping(data)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Point the default data directory (where the database goes when no URL is set)
+    at a throwaway folder, for this process and the children it starts: no test may
+    write into the real per-user data directory."""
+    previous = os.environ.get(ENV_DATA_DIR)
+    os.environ[ENV_DATA_DIR] = str(tmp_path_factory.mktemp("newsbot-data"))
+    yield
+    if previous is None:
+        os.environ.pop(ENV_DATA_DIR, None)
+    else:
+        os.environ[ENV_DATA_DIR] = previous
 
 
 @pytest.fixture(autouse=True)

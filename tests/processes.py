@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from retrieval.config import Settings, load_settings
+from retrieval.config import ENV_DATA_DIR, Settings, load_settings
 from retrieval.results import Scope
 from retrieval.service import NewsService
 from retrieval.store.database import make_engine, make_sessionmaker
@@ -46,8 +46,9 @@ def write_config(settings: Settings, directory: Path) -> Path:
 
 
 def child_env() -> dict[str, str]:
-    """The environment of a child: unbuffered output, no database override."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+    """The environment of a child: unbuffered output, no database override, and the
+    test run's private data directory."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_") or k == ENV_DATA_DIR}
     env["PYTHONUNBUFFERED"] = "1"
     return env
 

@@ -166,7 +166,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add = actions.add_parser
 
     a = add("add", help="follow a feed; its current entries are only marked as seen")
-    a.add_argument("url", metavar="URL")
+    a.add_argument("url", metavar="URL", help="the feed's address (RSS or Atom)")
     a.add_argument("--every", metavar="15m|1h|6h|1d", help="poll interval (default: [feeds])")
     a.add_argument("--scope", help="'global' (default) or a Discord guild id")
     a.set_defaults(handler=cmd_feed_add)
@@ -176,10 +176,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     a.set_defaults(handler=cmd_feed_list)
 
     a = add("remove", help="stop following a feed (its articles stay)")
-    a.add_argument("feed_id", type=int, metavar="ID")
+    a.add_argument("feed_id", type=int, metavar="ID", help="the feed's id, from newsbot feed list")
     a.set_defaults(handler=cmd_feed_remove)
 
     a = add("poll", help="poll the due feeds now, or one feed, or --all")
-    a.add_argument("feed_id", type=int, nargs="?", metavar="ID")
+    a.add_argument(
+        "feed_id", type=int, nargs="?", metavar="ID", help="only this feed (id from feed list)"
+    )
     a.add_argument("--all", action="store_true", help="poll every feed, due or not")
     a.set_defaults(handler=cmd_feed_poll)

@@ -9,12 +9,19 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from retrieval.config import DatabaseSettings
-from retrieval.errors import StorageUnavailable
+from retrieval.errors import StorageRefused
+from retrieval.store.failures import (
+    DATABASE_SETTING,
+    database_error,
+    file_error,
+    location_of,
+    url_error,
+)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # SQLite waits this long for a competing writer before giving up.
@@ -35,16 +42,39 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
 
 
 def make_engine(settings: DatabaseSettings) -> Engine:
-    """The process's engine, with SQLite tuned for one writer and many readers."""
-    url = make_url(settings.url)
-    if url.get_backend_name() == "sqlite":
-        database = url.database or ""
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+    """The process's engine, with SQLite tuned for one writer and many readers.
+
+    A SQLite file's missing folders are created: callers open an engine only where a
+    database is meant to be written (the command line's read-only commands check that
+    the file exists first, so a mistyped path never grows an empty database).
+    """
+    text_url = settings.resolved_url()
+    try:
+        url = make_url(text_url)
+        if url.get_backend_name() != "sqlite":
+            return create_engine(url, echo=settings.echo, pool_pre_ping=True)
+        file = settings.sqlite_file()
+        if file is not None:
+            _make_folder(file.parent)
         engine = create_engine(url, echo=settings.echo)
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, echo=settings.echo, pool_pre_ping=True)
+    except (ArgumentError, ImportError) as exc:
+        # ArgumentError covers NoSuchModuleError (an unknown scheme such as notadb://);
+        # ImportError a dialect whose driver is not installed.
+        raise url_error(text_url, exc) from exc
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        refused = file_error(exc, "the database folder", DATABASE_SETTING)
+        raise refused or StorageRefused(
+            f"cannot create the database folder {folder} ({exc.strerror or exc}): create it, "
+            f"or set another location ({DATABASE_SETTING})",
+            path=str(folder),
+        ) from exc
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
@@ -84,7 +114,6 @@ def migrate(engine: Engine, revision: str = "heads") -> None:
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
             connection.commit()
-    except OperationalError as exc:
-        raise StorageUnavailable(
-            f"cannot reach the database; try again in a moment ({exc.orig})"
-        ) from exc
+    except (OperationalError, ProgrammingError) as exc:
+        # ProgrammingError: PostgreSQL refusing privileges on the schema.
+        raise database_error(exc, location_of(str(engine.url))) from exc

@@ -3,23 +3,60 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+import platformdirs
 import pytest
 
-from retrieval.config import Settings, load_settings, settings_from_mapping
+from retrieval.config import (
+    DatabaseSettings,
+    Settings,
+    data_dir,
+    load_settings,
+    settings_from_mapping,
+)
 from retrieval.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_defaults_use_sqlite_in_working_directory(
+def test_defaults_use_sqlite_in_the_data_directory_whatever_the_working_directory(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("NEWSBOT_CONFIG", raising=False)
     monkeypatch.delenv("NEWSBOT_DATABASE_URL", raising=False)
-    settings = load_settings()
-    assert settings.database.url == "sqlite:///newsbot.db"
-    assert settings.snapshot_path() == Path("newsbot.index")
+    monkeypatch.setenv("NEWSBOT_DATA_DIR", str(tmp_path / "data"))
+    places = []
+    for cwd in (tmp_path, tmp_path.parent):
+        monkeypatch.chdir(cwd)
+        settings = load_settings()
+        assert settings.database.is_default
+        places.append((settings.database.sqlite_file(), settings.snapshot_path()))
+    assert (
+        places[0]
+        == places[1]
+        == (
+            tmp_path / "data" / "newsbot.db",
+            tmp_path / "data" / "newsbot.index",
+        )
+    )
+
+
+def test_without_an_override_the_data_directory_is_the_platforms_per_user_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("NEWSBOT_DATA_DIR", raising=False)
+    expected = platformdirs.user_data_path("newsbot", appauthor=False)
+    assert data_dir() == expected
+    assert DatabaseSettings().sqlite_file() == expected / "newsbot.db"
+
+
+def test_a_configured_sqlite_url_is_used_as_given(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x' / 'news.db'}"
+    database = DatabaseSettings(url=url)
+    assert not database.is_default
+    assert database.resolved_url() == url
+    assert database.sqlite_file() == tmp_path / "x" / "news.db"
+    assert DatabaseSettings(url="sqlite:///:memory:").sqlite_file() is None
+    assert DatabaseSettings(url="postgresql+psycopg://u@h/db").sqlite_file() is None
 
 
 def test_example_config_is_complete_and_equals_defaults() -> None:
