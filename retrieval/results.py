@@ -82,13 +82,13 @@ class Answer:
     query: str
     sentences: tuple[AnswerSentence, ...]
     citations: tuple[Citation, ...]
-    # Other stories that matched but that no sentence of the answer quotes.
-    related: tuple[Citation, ...] = ()
     # Offset of the first story shown, and whether more stories exist after these.
     offset: int = 0
     has_more: bool = False
     # Set when nothing matched: a suggestion for the user.
     hint: str | None = None
+    # Other stories that matched but that no sentence of the answer quotes.
+    related: tuple[Citation, ...] = ()
 
     @property
     def found(self) -> bool:
