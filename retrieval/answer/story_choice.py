@@ -5,7 +5,8 @@ terms are spread over the story (the name in the lead, the event three paragraph
 down). Each candidate's lead article is therefore scored as one document: BM25 over
 its title and body with the index's idf, lengths normalised within the candidates, plus
 a bonus for the question's adjacent term pairs found adjacent in the article (names
-and phrases: "Larry King", "D-Day").
+and phrases: "Larry King", "D-Day") and one for the question's terms meeting in one
+sentence.
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ Weight = Callable[[str], float]
 # term's idf: a phrase match is strong evidence, about as much as one more occurrence
 # of a rare query term in BM25.
 PHRASE_WEIGHT = 1.0
+# Weight of the best single sentence's idf mass (the summed idf of the distinct query
+# terms it holds). A question is about one fact, and a fact sits in one sentence: the
+# story where the question's terms meet in a sentence is more often the one asked about
+# (NewsQA dev: +0.008 story_hit@1 on each half; flat between 1 and 3).
+SENTENCE_WEIGHT = 2.0
 
 
 @dataclass(frozen=True)
@@ -93,5 +99,14 @@ def story_scores(
                 score += weights[term] * tf * (k1 + 1.0) / (tf + norm)
         for a, c in wanted_pairs & story.pairs():
             score += PHRASE_WEIGHT * min(weights[a], weights[c])
+        score += SENTENCE_WEIGHT * _best_sentence_mass(weights, story)
         scores.append(score)
     return scores
+
+
+def _best_sentence_mass(weights: dict[str, float], story: StoryText) -> float:
+    """The largest summed weight of distinct query terms found in one sentence."""
+    wanted = weights.keys()
+    return max(
+        (sum(weights[t] for t in wanted & set(terms)) for terms in story.terms), default=0.0
+    )

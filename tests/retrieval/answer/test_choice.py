@@ -93,3 +93,13 @@ def test_story_choice_scores_the_whole_article_and_phrases() -> None:
         analyze("tidal barrage", TOKENIZER).focus, [phrase, apart], lambda t: 1.0, k1=1.2, b=0.0
     )
     assert with_phrase > without
+
+
+def test_story_whose_sentence_holds_the_question_terms_wins_a_tie() -> None:
+    # Same terms, same counts, same length: the story that states the fact in one
+    # sentence is the one a question about that fact was written from.
+    together = read_story("Port", "Dockers struck at the port. Talks stalled.", TOKENIZER)
+    apart = read_story("Port", "Dockers met. Talks at the port stalled, then struck.", TOKENIZER)
+    focus = analyze("Where did the dockers strike?", TOKENIZER).focus
+    one, other = story_scores(focus, [together, apart], lambda t: 1.0, k1=1.2, b=0.75)
+    assert one > other
