@@ -187,3 +187,16 @@ def test_clean_baseline_stops_the_cascade(monkeypatch: pytest.MonkeyPatch) -> No
     )
     article = extract_html(_page(noisy), name="p.html")
     assert len(calls) >= 2 and "subscribe" not in article.body
+
+
+def test_page_behind_a_dialog_keeps_its_aria_hidden_article() -> None:
+    long_article = "".join(
+        f"<p>{when}, {p[0].lower()}{p[1:]}</p>"
+        for when in ("On Monday", "Later", "In the evening")
+        for p in PROSE
+    )  # over SMALL_HIDDEN_CHARS, and no paragraph twice
+    wrapper = f"<div id='page' aria-hidden='true'><article>{long_article}</article></div>"
+    dialog = "<div role='dialog'><p>We use cookies. Accept all?</p><button>OK</button></div>"
+    article = extract_html(_page(wrapper + dialog), name="p.html")
+    assert "Later, winter storms opened cracks" in article.body
+    assert "cookies" not in article.body
