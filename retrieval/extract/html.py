@@ -35,6 +35,7 @@ from retrieval.extract.html_choose import (
     longer_cleaner,
     may_fall_short,
     most_agreed,
+    settled,
     without_disputed_furniture,
 )
 from retrieval.extract.html_hidden import drop_hidden
@@ -107,24 +108,32 @@ def _choose_body(
 ) -> tuple[Candidate | None, ExtractedArticle | None]:
     """The body by the rules of ``html_choose``, and the cleaner's reading if it ran.
 
-    Each candidate is computed only when a rule needs it: the cleaner when the baseline
-    is not clean or may be short of the page's prose; precision and the agreement vote
-    when the baseline is not clean or is short of the cleaner's body; trafilatura's own
-    fallback extractors only when the baseline is short of the cleaner's body.
+    Each candidate is computed only when a rule needs it: precision when the baseline is
+    not clean (and it settles the page when it is clean itself and agrees with the
+    baseline on the rest); the cleaner when neither settles it or the baseline may be
+    short of the page's prose; trafilatura's own fallback extractors only when the
+    baseline is short of the cleaner's body or has no prose.
     """
     links = _link_texts(tree)
+    prose = _prose_words(lines)
     clean = is_clean(baseline, links)
+    precision = None
+    if not clean:
+        precision = Candidate("precision", tuple(_paragraphs(_trafilatura(tree, url, True))))
+        if settled(baseline, precision, links) and not may_fall_short(precision.words, prose):
+            return precision, None
     second = None
     cleaner = None
-    if not clean or may_fall_short(baseline.words, _prose_words(lines)):
+    if not clean or may_fall_short(baseline.words, prose):
         second = _second_opinion(lines, name, given_url)
         if second is not None:
             cleaner = Candidate("cleaner", tuple(_unique(paragraphs(second.body))))
     short = cleaner is not None and falls_short(baseline, cleaner)
     if clean and not short:
         return baseline, second
-    precision = _trafilatura(tree, url, favor_precision=True)
-    candidates = [baseline, Candidate("precision", tuple(_paragraphs(precision)))]
+    if precision is None:
+        precision = Candidate("precision", tuple(_paragraphs(_trafilatura(tree, url, True))))
+    candidates = [baseline, precision]
     if cleaner is not None:
         candidates.append(cleaner)
     if short or not baseline.has_prose:
@@ -139,8 +148,8 @@ def _choose_body(
 def _trafilatura(
     tree: lxml.html.HtmlElement,
     url: str | None,
-    *,
     favor_precision: bool = False,
+    *,
     fast: bool = True,
 ) -> str:
     """The text of one trafilatura reading; ``fast`` skips its own fallback extractors."""

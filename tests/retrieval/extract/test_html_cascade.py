@@ -20,6 +20,7 @@ from retrieval.extract.html_choose import (
     is_clean,
     longer_cleaner,
     most_agreed,
+    settled,
     without_disputed_furniture,
 )
 from retrieval.extract.html_hidden import drop_hidden
@@ -49,6 +50,13 @@ def test_clean_needs_prose_and_no_furniture() -> None:
 def test_clean_needs_most_words_in_prose_paragraphs() -> None:
     labels = [f"Label number {i} here" for i in range(20)]  # 4 words each, not furniture
     assert not is_clean(cand("b", PROSE[0], *labels), NO_LINKS)
+
+
+def test_a_clean_agreeing_precision_candidate_settles_the_page() -> None:
+    noisy = cand("baseline", *PROSE, "Click here to subscribe to our newsletter")
+    assert settled(noisy, cand("precision", *PROSE), NO_LINKS)
+    assert not settled(noisy, cand("precision", *PROSE[:2]), NO_LINKS)  # disagrees
+    assert not settled(noisy, noisy, NO_LINKS)  # not clean itself
 
 
 def test_agreement_picks_the_candidate_closest_to_the_others() -> None:
