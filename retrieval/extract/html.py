@@ -153,9 +153,12 @@ def _trafilatura(
     fast: bool = True,
 ) -> str:
     """The text of one trafilatura reading; ``fast`` skips its own fallback extractors."""
-    result = trafilatura.bare_extraction(
-        tree, url=url, include_comments=False, favor_precision=favor_precision, fast=fast
-    )
+    try:
+        result = trafilatura.bare_extraction(
+            tree, url=url, include_comments=False, favor_precision=favor_precision, fast=fast
+        )
+    except ValueError:  # lxml refuses text it cannot hold: the candidate is empty
+        return ""
     return (result.text or "") if isinstance(result, Document) else ""
 
 

@@ -30,7 +30,15 @@ LOGGER = logging.getLogger(__name__)
 
 
 def page_metadata(tree: lxml.html.HtmlElement, url: str | None) -> Document:
-    """Title, author, site name, date, address and description of the page.
+    """Title, author, site name, date, address and description; empty if unreadable."""
+    try:
+        return _read(tree, url)
+    except ValueError:  # lxml refuses text it cannot hold (control characters)
+        return Document()
+
+
+def _read(tree: lxml.html.HtmlElement, url: str | None) -> Document:
+    """The metadata by trafilatura's readers, in the order of its ``extract_metadata``.
 
     The date search runs without htmldate's extensive pass, which parses every
     date-like string of the page with dateparser (most of the time spent on a page
