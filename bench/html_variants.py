@@ -19,6 +19,9 @@ the page. The sets are rebuilt in memory on every run and never stored.
   cell is a navigation table of the page's own links, with a header row of links.
 - ``plain-markup``: no class or id attributes and no HTML5 sectioning tags (old sites
   and simple templates): only the document structure is left to go by.
+- ``dialog-open``: saved with a consent dialog open: the whole page inside an
+  ``aria-hidden`` wrapper (hidden from screen readers, still shown) and the dialog
+  after it.
 - ``hidden-copy``: a hidden duplicate of the page's paragraphs (a print or mobile copy)
   at the top of the body, hidden by ``display:none``, the ``hidden`` attribute or
   ``aria-hidden`` in turn.
@@ -112,6 +115,25 @@ def plain_markup(page: str, index: int) -> bytes:
     return _serialise(tree)
 
 
+def dialog_open(page: str, index: int) -> bytes:
+    tree = lxml.html.document_fromstring(page)
+    body = tree.body
+    wrapper = etree.Element("div", id="page-wrapper")
+    wrapper.set("aria-hidden", "true")
+    wrapper.text = body.text
+    body.text = None
+    for child in list(body):
+        wrapper.append(child)
+    body.append(wrapper)
+    dialog = etree.SubElement(body, "div", role="dialog")
+    dialog.set("aria-modal", "true")
+    etree.SubElement(
+        dialog, "p"
+    ).text = "We and our partners use cookies to personalise content and ads. Accept all?"
+    etree.SubElement(dialog, "button").text = "Accept all"
+    return _serialise(tree)
+
+
 def hidden_copy(page: str, index: int) -> bytes:
     tree = lxml.html.document_fromstring(page)
     body = tree.body
@@ -142,6 +164,7 @@ VARIANTS: dict[str, Variant] = {
     "bom-control-chars": bom_control_chars,
     "layout-table": layout_table,
     "plain-markup": plain_markup,
+    "dialog-open": dialog_open,
     "hidden-copy": hidden_copy,
 }
 

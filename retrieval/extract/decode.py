@@ -199,7 +199,13 @@ def _guess_or_none(data: bytes) -> str | None:
 
 
 def _checked(text: str, input_name: str) -> str:
-    """The text with its control characters dropped; binary input is refused."""
+    """The text with its control characters dropped; binary input is refused.
+
+    A form feed is white space to HTML and a page break to text: it becomes a line
+    break, since lxml (and so every HTML extractor) refuses it in a document's text.
+    """
+    if "\f" in text:
+        text = text.replace("\f", "\n")
     controls = len(_CONTROL.findall(text))
     if not controls:
         return text

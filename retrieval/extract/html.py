@@ -23,7 +23,7 @@ from datetime import datetime
 import lxml.html
 import trafilatura
 from lxml import etree
-from trafilatura.settings import Document, set_date_params
+from trafilatura.settings import Document
 
 from retrieval.errors import EmptyInput, NoArticleFound
 from retrieval.extract.bylines import agency_and_city
@@ -35,9 +35,11 @@ from retrieval.extract.html_choose import (
     longer_cleaner,
     may_fall_short,
     most_agreed,
+    settled,
     without_disputed_furniture,
 )
 from retrieval.extract.html_hidden import drop_hidden
+from retrieval.extract.html_meta import page_metadata
 from retrieval.extract.html_text import visible_text
 from retrieval.extract.linewords import word_count
 from retrieval.extract.model import ExtractedArticle
@@ -66,13 +68,14 @@ def extract_html(html: str, *, name: str, url: str | None = None) -> ExtractedAr
     if tree is None:
         raise NoArticleFound(f"{name}: the HTML holds no document", input_name=name)
     drop_hidden(tree)
-    document = _trafilatura(tree, url, with_metadata=True)
-    baseline = Candidate("trafilatura", tuple(_paragraphs(document.text or "")))
+    document = page_metadata(tree, url)
+    address = url or _text(document.url)
+    baseline = Candidate("trafilatura", tuple(_paragraphs(_trafilatura(tree, address))))
     title = _text(document.title)
     source = _text(document.sitename)
     byline = _authors(document.author)
     lines = raw_lines(visible_text(tree))
-    chosen, second = _choose_body(tree, url, baseline, lines, name)
+    chosen, second = _choose_body(tree, address, baseline, lines, name, url)
     if second is None and not (title and source and byline):
         second = _second_opinion(lines, name, url)
     main = _unique(list(chosen.paragraphs)) if chosen is not None else []
@@ -89,7 +92,7 @@ def extract_html(html: str, *, name: str, url: str | None = None) -> ExtractedAr
         source=source or (second.source if second else None),
         byline=byline or (second.byline if second else None),
         dateline=_dateline(main, lines, title) or (second.dateline if second else None),
-        url=url or _text(document.url),
+        url=address,
         description=_text(document.description),
         language=_language(tree),
     )
@@ -101,32 +104,41 @@ def _choose_body(
     baseline: Candidate,
     lines: list[str],
     name: str,
+    given_url: str | None,
 ) -> tuple[Candidate | None, ExtractedArticle | None]:
     """The body by the rules of ``html_choose``, and the cleaner's reading if it ran.
 
-    Each candidate is computed only when a rule needs it: the cleaner when the baseline
-    is not clean or may be short of the page's prose; precision and the agreement vote
-    when the baseline is not clean or is short of the cleaner's body; trafilatura's own
-    fallback extractors only when the baseline is short of the cleaner's body.
+    Each candidate is computed only when a rule needs it: precision when the baseline is
+    not clean (and it settles the page when it is clean itself and agrees with the
+    baseline on the rest); the cleaner when neither settles it or the baseline may be
+    short of the page's prose; trafilatura's own fallback extractors only when the
+    baseline is short of the cleaner's body or has no prose.
     """
     links = _link_texts(tree)
+    prose = _prose_words(lines)
     clean = is_clean(baseline, links)
+    precision = None
+    if not clean:
+        precision = Candidate("precision", tuple(_paragraphs(_trafilatura(tree, url, True))))
+        if settled(baseline, precision, links) and not may_fall_short(precision.words, prose):
+            return precision, None
     second = None
     cleaner = None
-    if not clean or may_fall_short(baseline.words, _prose_words(lines)):
-        second = _second_opinion(lines, name, url)
+    if not clean or may_fall_short(baseline.words, prose):
+        second = _second_opinion(lines, name, given_url)
         if second is not None:
             cleaner = Candidate("cleaner", tuple(_unique(paragraphs(second.body))))
     short = cleaner is not None and falls_short(baseline, cleaner)
     if clean and not short:
         return baseline, second
-    precision = _trafilatura(tree, url, favor_precision=True)
-    candidates = [baseline, Candidate("precision", tuple(_paragraphs(precision.text or "")))]
+    if precision is None:
+        precision = Candidate("precision", tuple(_paragraphs(_trafilatura(tree, url, True))))
+    candidates = [baseline, precision]
     if cleaner is not None:
         candidates.append(cleaner)
     if short or not baseline.has_prose:
         complete = _trafilatura(tree, url, fast=False)
-        candidates.append(Candidate("fallbacks", tuple(_paragraphs(complete.text or ""))))
+        candidates.append(Candidate("fallbacks", tuple(_paragraphs(complete))))
     agreed = most_agreed(candidates)
     if agreed is not None:
         agreed = without_disputed_furniture(agreed, candidates, links)
@@ -136,27 +148,18 @@ def _choose_body(
 def _trafilatura(
     tree: lxml.html.HtmlElement,
     url: str | None,
-    *,
-    with_metadata: bool = False,
     favor_precision: bool = False,
+    *,
     fast: bool = True,
-) -> Document:
-    """One trafilatura reading; ``fast`` skips its own fallback extractors.
-
-    Its date search runs without the extensive pass, which parses every date-like string
-    of the page with dateparser (most of the time spent on a page without class names);
-    the page's declared time is read first anyway (``_published``).
-    """
-    result = trafilatura.bare_extraction(
-        tree,
-        url=url,
-        with_metadata=with_metadata,
-        include_comments=False,
-        favor_precision=favor_precision,
-        fast=fast,
-        date_extraction_params=set_date_params(extensive=False),
-    )
-    return result if isinstance(result, Document) else Document()
+) -> str:
+    """The text of one trafilatura reading; ``fast`` skips its own fallback extractors."""
+    try:
+        result = trafilatura.bare_extraction(
+            tree, url=url, include_comments=False, favor_precision=favor_precision, fast=fast
+        )
+    except ValueError:  # lxml refuses text it cannot hold: the candidate is empty
+        return ""
+    return (result.text or "") if isinstance(result, Document) else ""
 
 
 def _prose_words(lines: list[str]) -> int:

@@ -12,7 +12,10 @@ names, bad where text repeats). The rules:
    it is clean (none of its paragraphs is page furniture by our boilerplate, caption
    and link-only tests, and most of its words are in prose paragraphs) and not short:
    not under ``FALLBACK_RATIO`` of the cleaner's body, which runs only when the page's
-   prose lines say it could be that long.
+   prose lines say it could be that long. A baseline that is not clean is settled by
+   the precision candidate when that one is clean, long enough, and agrees with the
+   baseline (shingle Jaccard at least ``SETTLED_AGREEMENT``): the same article, less
+   furniture.
 2. Agreement: otherwise, among the candidates with at least one prose paragraph (a
    list of links and labels is no article), the one that agrees most with the others
    wins (sum of 4-word-shingle Jaccard similarities; ties go to the earlier, more
@@ -51,6 +54,9 @@ MIN_PROSE_SHARE = 0.6
 SHORT_LINE_MARGIN = 1.25
 # Words a line in capitals needs to be taken for a teaser headline (not an acronym).
 MIN_CAPITALS_WORDS = 3
+# Shingle agreement at which the precision candidate, when clean, settles a page whose
+# baseline is not clean: the two readings differ only by some furniture lines.
+SETTLED_AGREEMENT = 0.8
 # Words per shingle in the agreement measure (the scale of a phrase, not of a word).
 SHINGLE = 4
 _WORD = re.compile(r"\w+")
@@ -94,6 +100,15 @@ def is_clean(candidate: Candidate, link_texts: frozenset[str]) -> bool:
         return False
     prose = sum(len(p.split()) for p in candidate.paragraphs if word_count(p) >= GOOD_MIN_WORDS)
     return prose >= MIN_PROSE_SHARE * candidate.words
+
+
+def settled(baseline: Candidate, precision: Candidate, link_texts: frozenset[str]) -> bool:
+    """Rule 1, second stage: a clean precision candidate that agrees with a baseline
+    that is not clean (the same prose, less furniture) is kept without a third opinion."""
+    if not is_clean(precision, link_texts):
+        return False
+    agreement = _jaccard(_shingles(baseline.paragraphs), _shingles(precision.paragraphs))
+    return agreement >= SETTLED_AGREEMENT
 
 
 def falls_short(candidate: Candidate, cleaner: Candidate) -> bool:

@@ -5,8 +5,10 @@ menus and dialogs, screen-reader-only copies. Marked hidden (the ``hidden`` attr
 ``aria-hidden="true"``, an inline ``display:none`` or ``visibility:hidden``), they are
 removed before any extractor reads the page, so no candidate keeps a second copy.
 
-One exception: a page whose text is mostly hidden (a script reveals it after load) keeps
-it, since removing it would leave no article to find.
+Two exceptions: a page whose text is mostly hidden (a script reveals it after load)
+keeps it, since removing it would leave no article to find; and a large
+``aria-hidden`` block that copies nothing shown elsewhere is kept, since that attribute
+hides from screen readers only and such a block is the page behind an open dialog.
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ MAX_HIDDEN_SHARE = 0.5
 # Hidden text shorter than this (menus, icons, dialogs) is removed without measuring
 # the page: it cannot be an article that the page hides for a script to show.
 SMALL_HIDDEN_CHARS = 1000
+# Characters of a large aria-hidden block's longest text looked for elsewhere in the
+# page to tell a duplicate copy; shorter texts are too common to prove anything.
+DUPLICATE_SAMPLE_CHARS = 200
+MIN_SAMPLE_CHARS = 60
 
 
 def drop_hidden(tree: lxml.html.HtmlElement) -> int:
@@ -31,7 +37,7 @@ def drop_hidden(tree: lxml.html.HtmlElement) -> int:
     hidden = [element for element in _HIDDEN_XPATH(tree) if _is_hidden(element)]
     if not hidden:
         return 0
-    outermost = _outermost(hidden)
+    outermost = [e for e in _outermost(hidden) if not _shown_to_the_eye(e, tree)]
     hidden_chars = sum(_text_length(element) for element in outermost)
     # The page's whole text is measured only when the hidden part could be most of it.
     if hidden_chars > SMALL_HIDDEN_CHARS and hidden_chars > MAX_HIDDEN_SHARE * _text_length(tree):
@@ -39,6 +45,31 @@ def drop_hidden(tree: lxml.html.HtmlElement) -> int:
     for element in outermost:
         element.drop_tree()
     return len(outermost)
+
+
+def _shown_to_the_eye(element: etree._Element, tree: lxml.html.HtmlElement) -> bool:
+    """A large ``aria-hidden`` block that is not a copy of other text: kept.
+
+    ``aria-hidden`` hides from screen readers only. Small such blocks are icons and
+    decorations; a large one that is a copy of text shown elsewhere is a duplicate; a
+    large one that is not is the page itself behind a dialog (pages saved with a cookie
+    or sign-in dialog open mark everything else ``aria-hidden``).
+    """
+    if element.get("aria-hidden") != "true" or element.get("hidden") is not None:
+        return False
+    if _HIDDEN_STYLE.search(element.get("style") or ""):
+        return False
+    if _text_length(element) <= SMALL_HIDDEN_CHARS:
+        return False
+    sample = _sample(element)
+    return sample is None or " ".join(tree.text_content().split()).count(sample) < 2
+
+
+def _sample(element: etree._Element) -> str | None:
+    """The longest text of the element, whitespace collapsed, to look for elsewhere."""
+    texts = (" ".join(str(text).split()) for text in _TEXTS(element))
+    longest = max(texts, key=len, default="")
+    return longest[:DUPLICATE_SAMPLE_CHARS] if len(longest) >= MIN_SAMPLE_CHARS else None
 
 
 def _is_hidden(element: etree._Element) -> bool:

@@ -12,12 +12,14 @@ import re
 from pathlib import Path
 
 import pytest
+import trafilatura
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retrieval.errors import BinaryInput
-from retrieval.extract import ExtractedArticle, extract_bytes, extract_path
+from retrieval.extract import ExtractedArticle, extract_bytes, extract_path, html_meta
 from retrieval.extract.decode import decode_bytes
+from retrieval.extract.html import extract_html
 
 _WORDS = {
     "latin": "café naïve résumé über straße año façade élan Zürich Ångström mañana coöperate",
@@ -163,4 +165,32 @@ def test_file_with_nul_bytes_and_a_stale_declaration_is_read(tmp_path: Path, bom
     path = tmp_path / "page.html"
     path.write_bytes(bom + page.encode("utf-8"))
     (article,) = [a for a in extract_path(path) if isinstance(a, ExtractedArticle)]
+    assert "the council in Besançon met on Tuesday" in article.body
+
+
+def test_form_feed_becomes_a_line_break() -> None:
+    assert decode_bytes(b"first page\x0csecond page", declared=None, input_name="x") == (
+        "first page\nsecond page"
+    )
+
+
+def test_html_with_form_feeds_is_extracted() -> None:
+    page = _PAGE.format(charset="utf-8").replace("council", "coun\x0ccil").replace(". ", ".\x0c ")
+    records = extract_bytes(page.encode("utf-8"), name="p.html")
+    (article,) = [a for a in records if isinstance(a, ExtractedArticle)]
+    assert "met on Tuesday" in article.body and "\x0c" not in article.body
+
+
+def test_text_lxml_cannot_hold_costs_a_candidate_not_the_page(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """lxml raises ValueError on control characters in text it is given; a trafilatura
+    reading or the metadata pass that meets one is an empty candidate, not a crash."""
+
+    def refuse(*args: object, **kwargs: object) -> object:
+        raise ValueError("All strings must be XML compatible")
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", refuse)
+    monkeypatch.setattr(html_meta, "examine_meta", refuse)
+    article = extract_html(_PAGE.format(charset="utf-8"), name="page.html")
     assert "the council in Besançon met on Tuesday" in article.body

@@ -20,6 +20,7 @@ from retrieval.extract.html_choose import (
     is_clean,
     longer_cleaner,
     most_agreed,
+    settled,
     without_disputed_furniture,
 )
 from retrieval.extract.html_hidden import drop_hidden
@@ -49,6 +50,13 @@ def test_clean_needs_prose_and_no_furniture() -> None:
 def test_clean_needs_most_words_in_prose_paragraphs() -> None:
     labels = [f"Label number {i} here" for i in range(20)]  # 4 words each, not furniture
     assert not is_clean(cand("b", PROSE[0], *labels), NO_LINKS)
+
+
+def test_a_clean_agreeing_precision_candidate_settles_the_page() -> None:
+    noisy = cand("baseline", *PROSE, "Click here to subscribe to our newsletter")
+    assert settled(noisy, cand("precision", *PROSE), NO_LINKS)
+    assert not settled(noisy, cand("precision", *PROSE[:2]), NO_LINKS)  # disagrees
+    assert not settled(noisy, noisy, NO_LINKS)  # not clean itself
 
 
 def test_agreement_picks_the_candidate_closest_to_the_others() -> None:
@@ -187,3 +195,16 @@ def test_clean_baseline_stops_the_cascade(monkeypatch: pytest.MonkeyPatch) -> No
     )
     article = extract_html(_page(noisy), name="p.html")
     assert len(calls) >= 2 and "subscribe" not in article.body
+
+
+def test_page_behind_a_dialog_keeps_its_aria_hidden_article() -> None:
+    long_article = "".join(
+        f"<p>{when}, {p[0].lower()}{p[1:]}</p>"
+        for when in ("On Monday", "Later", "In the evening")
+        for p in PROSE
+    )  # over SMALL_HIDDEN_CHARS, and no paragraph twice
+    wrapper = f"<div id='page' aria-hidden='true'><article>{long_article}</article></div>"
+    dialog = "<div role='dialog'><p>We use cookies. Accept all?</p><button>OK</button></div>"
+    article = extract_html(_page(wrapper + dialog), name="p.html")
+    assert "Later, winter storms opened cracks" in article.body
+    assert "cookies" not in article.body
