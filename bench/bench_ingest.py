@@ -278,8 +278,10 @@ def stream_run(work: Path, megabytes: int) -> StreamRun:
 
 
 def stream_runs(work: Path, sizes: list[int]) -> Iterator[str]:
-    results = [stream_run(work / f"stream-{mb}", mb) for mb in sizes]
-    yield from (result.line() for result in results)
+    results = []
+    for mb in sizes:
+        results.append(stream_run(work / f"stream-{mb}", mb))
+        yield results[-1].line()
     if len(results) > 1:
         first, last = results[0], results[-1]
         yield (

@@ -305,14 +305,21 @@ def _tasks(sources: Iterable[Source], options: ExtractOptions) -> Iterator[_Task
 
 
 def _streamed_size(source: Path, options: ExtractOptions) -> int | None:
-    """The size of a regular file read as JSONL lines here; None for other inputs."""
+    """The size of a regular file read as JSONL lines here; None for other inputs.
+
+    A JSONL file of at most GROUP_BYTES joins a group like any small file: a task per
+    file of a few records would cost more than it spreads, and the worker's
+    ``extract_path`` reads it record by record, with the same cap per record.
+    """
     try:
         status = source.stat()
     except OSError:
         return None  # the worker reports it, as for any input
     if not stat.S_ISREG(status.st_mode):
         return None
-    return status.st_size if streams_as_jsonl(source, status.st_size, options) else None
+    if status.st_size <= GROUP_BYTES or not streams_as_jsonl(source, status.st_size, options):
+        return None
+    return status.st_size
 
 
 def _weight(source: Source) -> int:
