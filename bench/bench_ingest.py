@@ -185,16 +185,29 @@ def trafilatura_alone(paths: list[Path]) -> Run:
     )  # fmt: skip
 
 
-def write_stream(path: Path, megabytes: int) -> int:
-    """A JSONL file of at least ``megabytes`` MB of distinct articles; their count."""
+def write_stream(path: Path, megabytes: int, distinct_mb: int | None = None) -> int:
+    """A JSONL file of at least ``megabytes`` MB of articles; their count.
+
+    With ``distinct_mb``, the first ``distinct_mb`` MB of articles over and over: the
+    file grows, the articles stored (and so the search index) do not.
+    """
     articles = load_articles()
-    count = 0
+    lines: list[str] = []
+    count = size = 0
     with path.open("w", encoding="utf-8") as out:
         for article in replicate_articles(articles, 10**9):
-            if out.tell() >= megabytes * MB:
+            if size >= (distinct_mb or megabytes) * MB:
                 break
-            out.write(json.dumps(article, ensure_ascii=False) + "\n")
+            line = json.dumps(article, ensure_ascii=False) + "\n"
+            out.write(line)
+            size += len(line.encode())
             count += 1
+            if distinct_mb:
+                lines.append(line)
+        while size < megabytes * MB and lines:
+            out.writelines(lines)
+            size += sum(len(line.encode()) for line in lines)
+            count += len(lines)
     return count
 
 
@@ -244,11 +257,11 @@ class StreamRun:
         )
 
 
-def stream_run(work: Path, megabytes: int) -> StreamRun:
+def stream_run(work: Path, megabytes: int, distinct_mb: int | None = None) -> StreamRun:
     """Ingest a generated file through the CLI; rate and peak RSS (main, and all)."""
     work.mkdir(parents=True)
     path = work / "stream.jsonl"
-    articles = write_stream(path, megabytes)
+    articles = write_stream(path, megabytes, distinct_mb)
     config = work / "newsbot.toml"
     config.write_text(f'[database]\nurl = "sqlite:///{work / "newsbot.db"}"\n')
     command = [sys.executable, "-m", "retrieval.cli", "--config", str(config)]
@@ -278,18 +291,31 @@ def stream_run(work: Path, megabytes: int) -> StreamRun:
 
 
 def stream_runs(work: Path, sizes: list[int]) -> Iterator[str]:
+    """Each size of distinct articles, then the largest size made of the smallest one's
+    articles repeated (the control: a larger file, the same articles stored)."""
     results = []
     for mb in sizes:
         results.append(stream_run(work / f"stream-{mb}", mb))
-        yield results[-1].line()
-    if len(results) > 1:
-        first, last = results[0], results[-1]
+        yield results[-1].line() + " distinct articles"
+    if len(sizes) < 2:
+        return
+    small, large = sizes[0], sizes[-1]
+    repeated = stream_run(work / f"stream-{large}-repeats", large, distinct_mb=small)
+    yield repeated.line() + f" the {small} MB of articles repeated"
+    for label, run in ((f"{large} MB distinct", results[-1]), (f"{large} MB repeats", repeated)):
+        first = results[0]
         yield (
-            f"  peak RSS, {sizes[-1]} MB file against {sizes[0]} MB: main "
-            f"{last.peak_main_kb / first.peak_main_kb:.2f}x, with workers "
-            f"{last.peak_all_kb / first.peak_all_kb:.2f}x "
-            f"(file size {last.file_bytes / first.file_bytes:.2f}x)"
+            f"  peak RSS, {label} against {small} MB: main "
+            f"{run.peak_main_kb / first.peak_main_kb:.2f}x, with workers "
+            f"{run.peak_all_kb / first.peak_all_kb:.2f}x "
+            f"(file size {run.file_bytes / first.file_bytes:.2f}x, "
+            f"articles stored {_added(run) / _added(first):.2f}x)"
         )
+
+
+def _added(run: StreamRun) -> int:
+    """Articles the run stored, from the CLI's closing "added N, ..." line."""
+    return int(run.summary.split(",")[0].split()[-1])
 
 
 def runs(fmt: str, work: Path, copies: int) -> Iterator[Run]:
