@@ -61,6 +61,10 @@ if TYPE_CHECKING:
 # small while a long ingest runs at full batch size.
 BATCH_SIZE = 500
 BATCH_START = 32
+# Entries (failed records' outcomes, progress marks) held at most before they are
+# released, however few articles are among them: a file of mostly bad records must not
+# pile its outcomes up in memory until the next full batch.
+MAX_QUEUED = 4 * BATCH_SIZE
 # Tasks in flight per worker: enough to keep workers busy while the main process
 # stores, few enough that outcomes are not held back long.
 INPUTS_PER_WORKER = 4
@@ -177,6 +181,8 @@ class _Batcher:
             if self._ready >= self._target:
                 self._target = min(2 * self._target, self._batch_size)
                 yield from self.flush()
+        elif len(self._queue) >= MAX_QUEUED:
+            yield from self.flush()
 
     def flush(self) -> Iterator[IngestOutcome]:
         """Store the queued articles and release every queued outcome, in order."""

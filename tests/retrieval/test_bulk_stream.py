@@ -271,3 +271,31 @@ def test_whole_corpus_counts(settings: Settings, tmp_path: Path) -> None:
         service.close()
     assert [o.input for o in got] == [f"{path}:{n}" for n in range(1, 401)]
     assert count == 400
+
+
+def test_failures_are_released_without_waiting_for_articles(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stream of bad records fills no batch: its outcomes still come out as it goes
+    (at most MAX_QUEUED held), not all at the end."""
+    monkeypatch.setattr(pipeline, "MAX_QUEUED", 10)
+    for n in range(40):
+        (tmp_path / f"{n:02d}.jsonl").write_text("{not json\n" * 10, encoding="utf-8")
+    pulled = 0
+
+    def files() -> Iterator[Path]:
+        nonlocal pulled
+        for path in sorted(tmp_path.glob("*.jsonl")):
+            pulled += 1
+            yield path
+
+    service = NewsService.open(settings)
+    try:
+        stream = ingest_many(service, files(), Scope(), workers=0)
+        first = next(stream)
+        pulled_at_first = pulled
+        rest = list(stream)
+    finally:
+        service.close()
+    assert first.status == "failed" and pulled_at_first < 40
+    assert len(rest) == 399 and all(o.status == "failed" for o in rest)
