@@ -7,11 +7,13 @@ Read, extract, dedupe, split, store and index, into a fresh SQLite database per 
 * text: the plain-text scrapes of the same pages (``*.txt``), replicated; and clean
   article text files (title line, blank line, body) written from the JSONL corpora;
 * JSONL: the shared corpora (``../shared/data/*.jsonl.gz``, 21,268 articles);
-* stream: JSONL files of ``--stream-mb`` megabytes (default 25 and 100) written on the
+* stream: JSONL files of ``--stream-mb`` megabytes (default 10 and 100) written on the
   fly from the corpora's articles (copies varied as ``news_corpus.replicate_articles``
   does), each ingested by ``newsbot ingest --json`` in a child process whose memory
-  (and its workers') is sampled from /proc: peak RSS against file size, whose ratio
-  between the sizes shows whether memory stays flat as the file grows.
+  (and its workers') is sampled from /proc: peak RSS against file size. A control run
+  has the largest size made of the smallest file's articles repeated: the file grows,
+  the articles stored (and the search index holding them) do not, so its ratio to the
+  smallest run is what reading a larger file costs in memory.
 
 Copy ``r >= 1`` of a page gets `` Copy r.`` at the end of each long paragraph and loses
 its canonical URL, so it is stored as a new article (of the same story) rather than
@@ -21,7 +23,7 @@ one-article-per-transaction ``NewsService`` path. Rates are articles per second 
 clock; CPU seconds include worker processes. Not run in CI.
 
     .venv/bin/python bench/bench_ingest.py [--copies 5] [--formats html,text,clean,jsonl]
-    .venv/bin/python bench/bench_ingest.py --formats stream [--stream-mb 25,100]
+    .venv/bin/python bench/bench_ingest.py --formats stream [--stream-mb 10,100]
 """
 
 from __future__ import annotations
@@ -340,7 +342,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--copies", type=int, default=5, help="copies of the 60 pages")
     parser.add_argument("--formats", default="html,text,clean,jsonl")
-    parser.add_argument("--stream-mb", default="25,100", help="sizes of the stream files")
+    parser.add_argument("--stream-mb", default="10,100", help="sizes of the stream files")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
         for fmt in args.formats.split(","):
