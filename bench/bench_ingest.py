@@ -7,11 +7,13 @@ Read, extract, dedupe, split, store and index, into a fresh SQLite database per 
 * text: the plain-text scrapes of the same pages (``*.txt``), replicated; and clean
   article text files (title line, blank line, body) written from the JSONL corpora;
 * JSONL: the shared corpora (``../shared/data/*.jsonl.gz``, 21,268 articles);
-* stream: JSONL files of ``--stream-mb`` megabytes (default 25 and 100) written on the
+* stream: JSONL files of ``--stream-mb`` megabytes (default 10 and 100) written on the
   fly from the corpora's articles (copies varied as ``news_corpus.replicate_articles``
   does), each ingested by ``newsbot ingest --json`` in a child process whose memory
-  (and its workers') is sampled from /proc: peak RSS against file size, whose ratio
-  between the sizes shows whether memory stays flat as the file grows.
+  (and its workers') is sampled from /proc: peak RSS against file size. A control run
+  has the largest size made of the smallest file's articles repeated: the file grows,
+  the articles stored (and the search index holding them) do not, so its ratio to the
+  smallest run is what reading a larger file costs in memory.
 
 Copy ``r >= 1`` of a page gets `` Copy r.`` at the end of each long paragraph and loses
 its canonical URL, so it is stored as a new article (of the same story) rather than
@@ -21,7 +23,7 @@ one-article-per-transaction ``NewsService`` path. Rates are articles per second 
 clock; CPU seconds include worker processes. Not run in CI.
 
     .venv/bin/python bench/bench_ingest.py [--copies 5] [--formats html,text,clean,jsonl]
-    .venv/bin/python bench/bench_ingest.py --formats stream [--stream-mb 25,100]
+    .venv/bin/python bench/bench_ingest.py --formats stream [--stream-mb 10,100]
 """
 
 from __future__ import annotations
@@ -185,16 +187,29 @@ def trafilatura_alone(paths: list[Path]) -> Run:
     )  # fmt: skip
 
 
-def write_stream(path: Path, megabytes: int) -> int:
-    """A JSONL file of at least ``megabytes`` MB of distinct articles; their count."""
+def write_stream(path: Path, megabytes: int, distinct_mb: int | None = None) -> int:
+    """A JSONL file of at least ``megabytes`` MB of articles; their count.
+
+    With ``distinct_mb``, the first ``distinct_mb`` MB of articles over and over: the
+    file grows, the articles stored (and so the search index) do not.
+    """
     articles = load_articles()
-    count = 0
+    lines: list[str] = []
+    count = size = 0
     with path.open("w", encoding="utf-8") as out:
         for article in replicate_articles(articles, 10**9):
-            if out.tell() >= megabytes * MB:
+            if size >= (distinct_mb or megabytes) * MB:
                 break
-            out.write(json.dumps(article, ensure_ascii=False) + "\n")
+            line = json.dumps(article, ensure_ascii=False) + "\n"
+            out.write(line)
+            size += len(line.encode())
             count += 1
+            if distinct_mb:
+                lines.append(line)
+        while size < megabytes * MB and lines:
+            out.writelines(lines)
+            size += sum(len(line.encode()) for line in lines)
+            count += len(lines)
     return count
 
 
@@ -244,11 +259,11 @@ class StreamRun:
         )
 
 
-def stream_run(work: Path, megabytes: int) -> StreamRun:
+def stream_run(work: Path, megabytes: int, distinct_mb: int | None = None) -> StreamRun:
     """Ingest a generated file through the CLI; rate and peak RSS (main, and all)."""
     work.mkdir(parents=True)
     path = work / "stream.jsonl"
-    articles = write_stream(path, megabytes)
+    articles = write_stream(path, megabytes, distinct_mb)
     config = work / "newsbot.toml"
     config.write_text(f'[database]\nurl = "sqlite:///{work / "newsbot.db"}"\n')
     command = [sys.executable, "-m", "retrieval.cli", "--config", str(config)]
@@ -278,16 +293,31 @@ def stream_run(work: Path, megabytes: int) -> StreamRun:
 
 
 def stream_runs(work: Path, sizes: list[int]) -> Iterator[str]:
-    results = [stream_run(work / f"stream-{mb}", mb) for mb in sizes]
-    yield from (result.line() for result in results)
-    if len(results) > 1:
-        first, last = results[0], results[-1]
+    """Each size of distinct articles, then the largest size made of the smallest one's
+    articles repeated (the control: a larger file, the same articles stored)."""
+    results = []
+    for mb in sizes:
+        results.append(stream_run(work / f"stream-{mb}", mb))
+        yield results[-1].line() + " distinct articles"
+    if len(sizes) < 2:
+        return
+    small, large = sizes[0], sizes[-1]
+    repeated = stream_run(work / f"stream-{large}-repeats", large, distinct_mb=small)
+    yield repeated.line() + f" the {small} MB of articles repeated"
+    for label, run in ((f"{large} MB distinct", results[-1]), (f"{large} MB repeats", repeated)):
+        first = results[0]
         yield (
-            f"  peak RSS, {sizes[-1]} MB file against {sizes[0]} MB: main "
-            f"{last.peak_main_kb / first.peak_main_kb:.2f}x, with workers "
-            f"{last.peak_all_kb / first.peak_all_kb:.2f}x "
-            f"(file size {last.file_bytes / first.file_bytes:.2f}x)"
+            f"  peak RSS, {label} against {small} MB: main "
+            f"{run.peak_main_kb / first.peak_main_kb:.2f}x, with workers "
+            f"{run.peak_all_kb / first.peak_all_kb:.2f}x "
+            f"(file size {run.file_bytes / first.file_bytes:.2f}x, "
+            f"articles stored {_added(run) / _added(first):.2f}x)"
         )
+
+
+def _added(run: StreamRun) -> int:
+    """Articles the run stored, from the CLI's closing "added N, ..." line."""
+    return int(run.summary.split(",")[0].split()[-1])
 
 
 def runs(fmt: str, work: Path, copies: int) -> Iterator[Run]:
@@ -312,7 +342,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--copies", type=int, default=5, help="copies of the 60 pages")
     parser.add_argument("--formats", default="html,text,clean,jsonl")
-    parser.add_argument("--stream-mb", default="25,100", help="sizes of the stream files")
+    parser.add_argument("--stream-mb", default="10,100", help="sizes of the stream files")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
         for fmt in args.formats.split(","):

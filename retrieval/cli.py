@@ -128,6 +128,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     urls = [item for item in args.inputs if "://" in item]
     files = [item for item in args.inputs if "://" not in item]
     bar = ProgressBar(sys.stderr, enabled=not args.json and sys.stderr.isatty())
+    on_terminal = sys.stdout.isatty()
     if bar.enabled:  # the total for the time left: a walk, nothing read
         bar.total_bytes = sum(_file_size(path) for path in expand_inputs(files))
     counts: Counter[str] = Counter()
@@ -138,7 +139,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             _ingest_urls(service, urls, scope),
         )
         for outcome in stream:
-            bar.clear()
+            if on_terminal or outcome.status == "failed":  # a line under the bar: erase it
+                bar.clear()
             _report(outcome, args.json)
             bar.record()
             counts[outcome.status] += 1

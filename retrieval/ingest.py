@@ -100,7 +100,7 @@ def prepare(article: ExtractedArticle, settings: IngestSettings) -> PreparedArti
     canonical = canonical_url(article.url)
     content_hash, minhash = fingerprints(body)
     return PreparedArticle(
-        article=_within_columns(article),
+        article=_within_columns(article, body),
         title=title,
         body=body,
         canonical_url=canonical if _fits(canonical, Article.canonical_url) else None,
@@ -110,12 +110,17 @@ def prepare(article: ExtractedArticle, settings: IngestSettings) -> PreparedArti
     )
 
 
-def _within_columns(article: ExtractedArticle) -> ExtractedArticle:
+def _within_columns(article: ExtractedArticle, body: str) -> ExtractedArticle:
     """The article with metadata that fits its columns: PostgreSQL refuses a longer
     string (SQLite does not check). Names and places are cut; an identifier too long to
-    store is dropped, since a cut one could equal another article's."""
+    store is dropped, since a cut one could equal another article's.
+
+    When normalising left the body as it was, the article holds the normalised string
+    itself: one object, so a prepared article sent between processes carries it once.
+    """
     return dataclasses.replace(
         article,
+        body=body if body == article.body else article.body,
         source=_cut(article.source, Source.name),
         byline=_cut(article.byline, Article.byline),
         dateline=_cut(article.dateline, Article.dateline),

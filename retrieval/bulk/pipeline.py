@@ -61,6 +61,10 @@ if TYPE_CHECKING:
 # small while a long ingest runs at full batch size.
 BATCH_SIZE = 500
 BATCH_START = 32
+# Entries (failed records' outcomes, progress marks) held at most before they are
+# released, however few articles are among them: a file of mostly bad records must not
+# pile its outcomes up in memory until the next full batch.
+MAX_QUEUED = 4 * BATCH_SIZE
 # Tasks in flight per worker: enough to keep workers busy while the main process
 # stores, few enough that outcomes are not held back long.
 INPUTS_PER_WORKER = 4
@@ -177,6 +181,8 @@ class _Batcher:
             if self._ready >= self._target:
                 self._target = min(2 * self._target, self._batch_size)
                 yield from self.flush()
+        elif len(self._queue) >= MAX_QUEUED:
+            yield from self.flush()
 
     def flush(self) -> Iterator[IngestOutcome]:
         """Store the queued articles and release every queued outcome, in order."""
@@ -305,14 +311,21 @@ def _tasks(sources: Iterable[Source], options: ExtractOptions) -> Iterator[_Task
 
 
 def _streamed_size(source: Path, options: ExtractOptions) -> int | None:
-    """The size of a regular file read as JSONL lines here; None for other inputs."""
+    """The size of a regular file read as JSONL lines here; None for other inputs.
+
+    A JSONL file of at most GROUP_BYTES joins a group like any small file: a task per
+    file of a few records would cost more than it spreads, and the worker's
+    ``extract_path`` reads it record by record, with the same cap per record.
+    """
     try:
         status = source.stat()
     except OSError:
         return None  # the worker reports it, as for any input
     if not stat.S_ISREG(status.st_mode):
         return None
-    return status.st_size if streams_as_jsonl(source, status.st_size, options) else None
+    if status.st_size <= GROUP_BYTES or not streams_as_jsonl(source, status.st_size, options):
+        return None
+    return status.st_size
 
 
 def _weight(source: Source) -> int:

@@ -102,12 +102,15 @@ def test_a_20mb_jsonl_with_one_oversized_record_stores_every_other_record(
     assert f"added {len(numbers)}, duplicate 0, failed 1" in err
 
 
+@pytest.mark.parametrize("group_bytes", [pipeline.GROUP_BYTES, 0])
 @pytest.mark.parametrize("workers", [0, 2])
 def test_jsonl_gz_over_the_cap_streams_like_the_one_by_one_path(
-    tmp_path: Path, workers: int
+    tmp_path: Path, workers: int, group_bytes: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A .jsonl.gz larger than the cap (compressed and not): each record is judged alone,
-    and bulk outcomes and stored rows equal those of the one-by-one path."""
+    and bulk outcomes equal those of the one-by-one path, whether the file is read by a
+    worker (small: in a group) or by the main process in chunks of lines (large)."""
+    monkeypatch.setattr(pipeline, "GROUP_BYTES", group_bytes)
     cap = 6_000
     lines = [json.dumps(record(n)) for n in range(40)]
     lines[7] = json.dumps({**record(7), "text": record(7)["text"] * 4})  # over the cap
@@ -242,12 +245,14 @@ def test_tasks_keep_small_files_grouped_and_stream_jsonl_files(
         page.write_text(f"Story {n}\n\n" + record(n)["text"], encoding="utf-8")
         texts.append(page)
     corpus = write_jsonl(tmp_path / "c.jsonl", range(300))
-    tasks: list[Any] = list(
-        pipeline._tasks([texts[0], corpus, *texts[1:]], ExtractOptions(max_input_bytes=10_000))
-    )
+    small = write_jsonl(tmp_path / "small.jsonl", range(3))
+    assert small.stat().st_size <= pipeline.GROUP_BYTES < corpus.stat().st_size
+    inputs = [texts[0], corpus, small, *texts[1:]]
+    tasks: list[Any] = list(pipeline._tasks(inputs, ExtractOptions(max_input_bytes=10_000)))
     groups = [t for t in tasks if isinstance(t, list)]
     chunks = [t for t in tasks if not isinstance(t, list)]
-    assert groups == [[texts[0]], texts[1:3], texts[3:5]]
+    # A small JSONL file travels in a group: its worker reads it record by record too.
+    assert groups == [[texts[0]], [small, texts[1]], texts[2:4], [texts[4]]]
     assert all(c.name == str(corpus) for c in chunks) and chunks[-1].last
     assert sum(len(c.entries) for c in chunks) == 300 and len(chunks) > 1
     assert sum(c.read for c in chunks) == corpus.stat().st_size
@@ -266,3 +271,31 @@ def test_whole_corpus_counts(settings: Settings, tmp_path: Path) -> None:
         service.close()
     assert [o.input for o in got] == [f"{path}:{n}" for n in range(1, 401)]
     assert count == 400
+
+
+def test_failures_are_released_without_waiting_for_articles(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stream of bad records fills no batch: its outcomes still come out as it goes
+    (at most MAX_QUEUED held), not all at the end."""
+    monkeypatch.setattr(pipeline, "MAX_QUEUED", 10)
+    for n in range(40):
+        (tmp_path / f"{n:02d}.jsonl").write_text("{not json\n" * 10, encoding="utf-8")
+    pulled = 0
+
+    def files() -> Iterator[Path]:
+        nonlocal pulled
+        for path in sorted(tmp_path.glob("*.jsonl")):
+            pulled += 1
+            yield path
+
+    service = NewsService.open(settings)
+    try:
+        stream = ingest_many(service, files(), Scope(), workers=0)
+        first = next(stream)
+        pulled_at_first = pulled
+        rest = list(stream)
+    finally:
+        service.close()
+    assert first.status == "failed" and pulled_at_first < 40
+    assert len(rest) == 399 and all(o.status == "failed" for o in rest)
