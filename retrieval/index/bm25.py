@@ -38,6 +38,7 @@ from retrieval.index.search import (
     ScoringView,
     accumulate,
     accumulate_dense,
+    lookup,
     make_plan,
     prefer_dense,
     ranked,
@@ -238,6 +239,26 @@ class BM25Index:
             plan = make_plan(view, self._query_terms(query_tokens))
             scores = sorted_scores(view, plan, distinct, self._scratch_buffer())
             return np.asarray(scores[inverse])
+
+    def term_scores(self, terms: Sequence[str], passage_ids: Sequence[int]) -> NDArray[np.float64]:
+        """Row ``i``: ``get_scores([terms[i]], passage_ids)`` (zeros for an unknown term),
+        all located in one pass: a weighted query scores each of its terms on one pool."""
+        out = np.zeros((len(terms), len(passage_ids)), dtype=np.float64)
+        if not passage_ids:
+            return out
+        with self._lock:
+            distinct, inverse = self._slot_of.distinct_slots(passage_ids)
+            known = [(i, self._query_terms([term])) for i, term in enumerate(terms)]
+            rows = [i for i, found in known if found]
+            if not rows:
+                return out
+            view = self._view()
+            plan = make_plan(view, [found[0] for _, found in known if found])
+            scratch = self._scratch_buffer()
+            # ``plan.sequence`` gives each known term's place among the distinct ones.
+            for j, row in zip(plan.sequence, rows, strict=True):
+                out[row] = (plan.idf[j] * lookup(view, plan, j, distinct, scratch))[inverse]
+            return out
 
     # ------------------------------------------------------------- persistence
     def save(self, path: Path) -> None:

@@ -79,11 +79,12 @@ def rm3_query(
 def weighted_scores(
     index: BM25Index, weights: Mapping[str, float], passage_ids: Sequence[int]
 ) -> np.ndarray:
-    """Sum of weight * BM25 of each term, for the given passages."""
+    """Sum of weight * BM25 of each term, for the given passages (added in the weights'
+    order, so the sums do not depend on how the per-term scores were computed)."""
     total = np.zeros(len(passage_ids), dtype=np.float64)
-    for term, weight in weights.items():
-        if weight:
-            total += weight * index.get_scores([term], passage_ids)
+    terms = [term for term, weight in weights.items() if weight]
+    for term, scores in zip(terms, index.term_scores(terms, passage_ids), strict=True):
+        total += weights[term] * scores
     return total
 
 
