@@ -117,5 +117,6 @@ def feedback_search(
     expanded = index.search(list(weights), max(params.feedback_pool, k), allowed)
     pool = list(dict.fromkeys([h.passage_id for h in first] + [h.passage_id for h in expanded]))
     scores = weighted_scores(index, weights, pool)
-    order = sorted(range(len(pool)), key=lambda i: (-scores[i], pool[i]))[:k]
+    # Best score first, ties by id: lexsort orders by its last key, then the one before.
+    order = np.lexsort((np.array(pool, dtype=np.int64), -scores))[:k].tolist()
     return [Hit(pool[i], float(scores[i])) for i in order]
