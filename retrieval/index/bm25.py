@@ -194,24 +194,29 @@ class BM25Index:
         self, query_tokens: Sequence[str], k: int = 10, allowed: Allowed = None
     ) -> list[Hit]:
         """The ``k`` best passages holding a query term, best first, ties by id."""
+        ids, scores = self.ranked_ids(query_tokens, k, allowed)
+        return [Hit(p, s) for p, s in zip(ids, scores, strict=True)]
+
+    def ranked_ids(
+        self, query_tokens: Sequence[str], k: int = 10, allowed: Allowed = None
+    ) -> tuple[list[int], list[float]]:
+        """``search`` as (passage ids, scores): a caller that needs the ids of a large
+        pool (feedback) does not pay for a ``Hit`` per passage."""
         if k <= 0:
-            return []
+            return [], []
         with self._lock:
             terms = self._query_terms(query_tokens)
             if not terms:
-                return []
+                return [], []
             view = self._view()
             plan = make_plan(view, terms)
             passage = self._columns.passage
             if allowed is not None and not isinstance(allowed, PassageFilter | Collection):
                 cand = self._admitted(accumulate(view, plan, self._scratch_buffer()), None)
                 slots, scores = ranked_with_predicate(cand, passage, k, allowed)
-                return [Hit(int(passage[s]), sc) for s, sc in zip(slots, scores, strict=True)]
+                return [int(passage[s]) for s in slots], list(scores)
             top_slots, top_scores = ranked(self._candidates(view, plan, k, allowed), passage, k)
-            return [
-                Hit(int(p), float(s))
-                for p, s in zip(passage[top_slots].tolist(), top_scores.tolist(), strict=True)
-            ]
+            return passage[top_slots].tolist(), top_scores.tolist()
 
     def _candidates(
         self, view: ScoringView, plan: QueryPlan, k: int, allowed: Allowed
