@@ -1,13 +1,12 @@
 """The ``newsbot`` console script: the engine's commands plus ``run``, ``worker``, ``sync``.
 
-discord.py is imported only when a Discord command runs, so engine commands start fast
-and work without a token.
+discord.py (and asyncio) are imported only when a Discord command runs, so engine
+commands start fast and work without a token.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Sequence
 
@@ -36,7 +35,9 @@ def _shard_count(value: str) -> int:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.app import run_bot  # noqa: PLC0415 - discord.py loads only for bot commands
+    import asyncio  # noqa: PLC0415 - discord.py and asyncio load only for bot commands
+
+    from bot.app import run_bot  # noqa: PLC0415
 
     if args.shard_ids is not None and args.shard_count is None:
         raise SystemExit("newsbot run: --shard-ids needs --shard-count")
@@ -53,6 +54,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio  # noqa: PLC0415
+
     from bot.app import sync_commands  # noqa: PLC0415 - as above
 
     count = asyncio.run(sync_commands(settings, args.guild))
@@ -62,6 +65,8 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio  # noqa: PLC0415
+
     from bot.worker import run_worker  # noqa: PLC0415 - as above
 
     return asyncio.run(run_worker(settings, once=args.once))

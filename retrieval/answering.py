@@ -20,7 +20,7 @@ from retrieval.config import AnswerSettings
 from retrieval.index import BM25Index
 from retrieval.results import Answer, AnswerSentence, Citation, OtherSource
 from retrieval.search import StoryHit
-from retrieval.sentences import split_sentences
+from retrieval.sentences import split_sentences, unpack_spans
 from retrieval.store.models import Article
 from retrieval.tokenizer import Tokenizer
 
@@ -244,7 +244,8 @@ class StoryReader:
             if text is not None:
                 self._cache.move_to_end(key)
                 return text
-        text = read_story(article.title, article.body, self._tokenizer)
+        spans = unpack_spans(article.sentence_spans)
+        text = read_story(article.title, article.body, self._tokenizer, spans)
         with self._lock:
             self._cache[key] = text
             while len(self._cache) > self._size:

@@ -18,26 +18,25 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from retrieval import cli_info
-from retrieval.bulk import ingest_many, walk_files
 from retrieval.cli_errors import report_failure
 from retrieval.cli_help import DESCRIPTION, HELP_WIDTH, cli_hint, epilog, positive
 from retrieval.config import DEFAULT_CONFIG_NAME, ENV_CONFIG, Settings, load_settings
-from retrieval.dbinfo import database_location, require_articles
 from retrieval.errors import EXIT_FAILURE, FetchError, InputError, NewsbotError, QueryError
-from retrieval.extract import ExtractedArticle, ExtractOptions, article_to_json, extract_path
 from retrieval.feeds.cli import register as register_feed_commands
-from retrieval.fetch import ARTICLE_TYPES, Fetcher
-from retrieval.ingest import IngestOutcome
 from retrieval.progress import ProgressBar
 from retrieval.results import Answer, Citation, Scope, SearchFilters
-from retrieval.service import NewsService
-from retrieval.store.database import make_engine, migrate
-from retrieval.summarize import key_sentences
-from retrieval.timeparse import parse_since
-from retrieval.tokenizer import Tokenizer
+
+if TYPE_CHECKING:
+    from retrieval.extract import ExtractedArticle
+    from retrieval.ingest import IngestOutcome
+    from retrieval.service import NewsService
+
+# The engine (SQLAlchemy, numpy, the extractors, the HTTP client) is imported by the
+# command that uses it, not here: ``newsbot --help`` and a one-shot ``newsbot ask`` would
+# otherwise load every feature first (PLC0415 is allowed in this module for that).
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 EXIT_FAILURES = EXIT_FAILURE
@@ -60,6 +59,8 @@ def _jsonl(obj: object, stream: TextIO | None = None) -> None:
 def expand_inputs(items: Sequence[str]) -> Iterator[Path]:
     """Files named, and files under directories named (recursively, sorted), as the
     walk finds them: a directory of a million files is never listed whole."""
+    from retrieval.bulk import walk_files
+
     for item in items:
         path = Path(item)
         if path.is_dir():
@@ -78,6 +79,8 @@ def _scope_from(settings: Settings, value: str | None) -> Scope:
 
 
 def _filters(args: argparse.Namespace) -> SearchFilters:
+    from retrieval.timeparse import parse_since
+
     return SearchFilters(
         since=parse_since(getattr(args, "since", None)), source=getattr(args, "source", None)
     )
@@ -89,6 +92,8 @@ def extracted_articles(
 ) -> Iterator[tuple[Path, ExtractedArticle]]:
     """Articles extracted from files and directories; each failure is reported on stderr
     and appended to ``failures``, and the other inputs go on."""
+    from retrieval.extract import ExtractOptions, extract_path
+
     options = ExtractOptions(max_input_bytes=settings.ingest.max_input_bytes)
     for path in expand_inputs(items):
         try:
@@ -104,6 +109,8 @@ def extracted_articles(
 
 
 def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
+    from retrieval.extract import article_to_json
+
     failures: list[str] = []
     for path, record in extracted_articles(args.paths, settings, failures):
         if args.json:
@@ -124,6 +131,9 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     """Files and directories are streamed (JSONL record by record), never read whole
     first; a bar on stderr shows progress when it is a terminal, never under --json."""
+    from retrieval.bulk import ingest_many
+    from retrieval.service import NewsService
+
     scope = _scope_from(settings, args.scope)
     urls = [item for item in args.inputs if "://" in item]
     files = [item for item in args.inputs if "://" not in item]
@@ -163,6 +173,9 @@ def _ingest_urls(
     service: NewsService, urls: Sequence[str], scope: Scope
 ) -> Iterator[IngestOutcome]:
     """Fetch each URL through the safe fetcher and ingest what comes back."""
+    from retrieval.fetch import ARTICLE_TYPES, Fetcher
+    from retrieval.ingest import IngestOutcome
+
     if not urls:
         return
     with Fetcher(service.settings.fetch) as fetcher:
@@ -262,6 +275,8 @@ def _print_citation(c: Citation) -> None:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from retrieval.service import NewsService
+
     if bool(args.batch) == bool(args.question):
         raise NewsbotError("give a question, or --batch FILE (one question per line)")
     service = NewsService.open(settings)
@@ -337,6 +352,8 @@ def _ask_batch(service: NewsService, args: argparse.Namespace, settings: Setting
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    from retrieval.service import NewsService
+
     service = NewsService.open(settings)
     try:
         if args.batch:
@@ -385,6 +402,9 @@ def _search_batch(service: NewsService, path: Path, limit: int) -> int:
 
 
 def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
+    from retrieval.summarize import key_sentences
+    from retrieval.tokenizer import Tokenizer
+
     tokenize = Tokenizer().tokenize
     count = args.sentences or settings.summary.sentences
     if args.jsonl:
@@ -422,6 +442,9 @@ def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    from retrieval.dbinfo import database_location
+    from retrieval.store.database import make_engine, migrate
+
     engine = make_engine(settings.database)
     try:
         migrate(engine, args.revision)
@@ -553,6 +576,8 @@ def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | No
     try:
         settings = load_settings(args.config)
         if getattr(args, "needs_articles", False):
+            from retrieval.dbinfo import require_articles
+
             # A question on an empty (often: another) database says so, rather than
             # "nothing matches"; and never creates that database.
             require_articles(settings)

@@ -12,10 +12,7 @@ from __future__ import annotations
 import sys
 import traceback
 
-from sqlalchemy.exc import OperationalError
-
 from retrieval.errors import EXIT_BUG, NewsbotError, StorageRefused
-from retrieval.store.failures import database_error, file_error
 
 # Where a file that is neither the database nor the snapshot lives: the fix is the path.
 OTHER_FILE = "the path given"
@@ -25,9 +22,16 @@ def as_domain_error(exc: BaseException) -> NewsbotError | None:
     """The domain error ``exc`` stands for, or ``None`` for a bug."""
     if isinstance(exc, NewsbotError):
         return exc
-    if isinstance(exc, OperationalError):
+    # SQLAlchemy is loaded only by the commands that use the database: when it is not
+    # loaded, no database error can have been raised.
+    database = sys.modules.get("sqlalchemy.exc")
+    if database is not None and isinstance(exc, database.OperationalError):
+        from retrieval.store.failures import database_error  # noqa: PLC0415
+
         return database_error(exc, "in use")
     if isinstance(exc, OSError):
+        from retrieval.store.failures import file_error  # noqa: PLC0415
+
         refused: StorageRefused | None = file_error(exc, "the file", OTHER_FILE)
         if refused is not None:
             return refused

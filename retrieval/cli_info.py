@@ -10,12 +10,14 @@ import argparse
 import json
 import sys
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from retrieval.config import Settings, resolve_config_path
-from retrieval.dbinfo import DatabaseInfo, database_info, require_articles
 from retrieval.errors import QueryError
 from retrieval.results import Scope
-from retrieval.service import NewsService
+
+if TYPE_CHECKING:
+    from retrieval.dbinfo import DatabaseInfo
 
 # Ages shorter than this many seconds read "just now".
 JUST_NOW_SECONDS = 60
@@ -62,6 +64,8 @@ def info_lines(info: DatabaseInfo, config: str) -> list[str]:
 
 
 def cmd_db_info(args: argparse.Namespace, settings: Settings) -> int:
+    from retrieval.dbinfo import database_info  # noqa: PLC0415 - the engine loads on use
+
     info = database_info(settings)
     config_path = resolve_config_path(args.config)
     if args.json:
@@ -86,6 +90,9 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
     if raw != "global" and not raw.isdigit():
         raise QueryError(f"scope must be 'global' or a Discord guild id, not {raw!r}")
     scope = Scope(None if raw == "global" else int(raw))
+    from retrieval.dbinfo import require_articles  # noqa: PLC0415 - the engine loads on use
+    from retrieval.service import NewsService  # noqa: PLC0415
+
     require_articles(settings)
     service = NewsService.open(settings)
     try:

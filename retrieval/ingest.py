@@ -23,6 +23,7 @@ from retrieval.errors import NoArticleFound
 from retrieval.extract import ExtractedArticle
 from retrieval.normalize import normalize_block
 from retrieval.passages import PassageDraft, split_passages
+from retrieval.sentences import pack_spans, split_sentences
 from retrieval.store.changelog import append_change
 from retrieval.store.models import (
     GLOBAL_SCOPE,
@@ -68,6 +69,8 @@ class PreparedArticle:
     content_hash: str
     minhash: bytes
     passages: tuple[PassageDraft, ...]
+    # The body's sentence spans (``pack_spans``), stored so answers need not split again.
+    sentences: bytes
 
 
 @dataclass(frozen=True)
@@ -92,8 +95,12 @@ def prepare(article: ExtractedArticle, settings: IngestSettings) -> PreparedArti
     title = normalize_block(article.title).replace("\n", " ")[:MAX_TITLE_CHARS]
     if not title:
         title = body.split("\n", 1)[0][:120]
+    sentences = split_sentences(body)
     passages = split_passages(
-        body, min_words=settings.passage_min_words, max_words=settings.passage_max_words
+        body,
+        min_words=settings.passage_min_words,
+        max_words=settings.passage_max_words,
+        sentences=sentences,
     )
     if not passages:
         raise NoArticleFound("no sentences found in the article text")
@@ -107,6 +114,7 @@ def prepare(article: ExtractedArticle, settings: IngestSettings) -> PreparedArti
         content_hash=content_hash,
         minhash=minhash,
         passages=tuple(passages),
+        sentences=pack_spans(sentences),
     )
 
 
@@ -261,6 +269,7 @@ def store(
         body=prepared.body,
         content_hash=prepared.content_hash,
         minhash=prepared.minhash,
+        sentence_spans=prepared.sentences,
     )
     session.add(article)
     session.flush()

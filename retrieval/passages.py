@@ -9,6 +9,7 @@ paragraph is usually about one thing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import regex
@@ -51,13 +52,20 @@ def word_count(text: str) -> int:
     return len(_WORD.findall(text))
 
 
-def split_passages(body: str, *, min_words: int = 60, max_words: int = 150) -> list[PassageDraft]:
-    """Pack the sentences of ``body`` into passages, preferring paragraph breaks."""
+def split_passages(
+    body: str,
+    *,
+    min_words: int = 60,
+    max_words: int = 150,
+    sentences: Sequence[Span] | None = None,
+) -> list[PassageDraft]:
+    """Pack the sentences of ``body`` (``split_sentences`` unless given) into passages,
+    preferring paragraph breaks."""
     if min_words <= 0 or max_words < min_words:
         raise ValueError(f"need 0 < min_words <= max_words, got {min_words}, {max_words}")
     groups: list[_Group] = []
     previous_end = 0
-    for span in split_sentences(body):
+    for span in split_sentences(body) if sentences is None else sentences:
         words = word_count(body[span.start : span.end])
         new_paragraph = bool(_PARAGRAPH_GAP.search(body, previous_end, span.start))
         previous_end = span.end

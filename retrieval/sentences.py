@@ -20,7 +20,9 @@ headings and paragraph ends, end there) or the next line continues in lower case
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+import sys
+from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import regex
@@ -147,6 +149,40 @@ def split_sentences(text: str) -> list[Span]:
     cuts.update(_line_cuts(text, style))
     cuts.update(_punctuation_cuts(text, style, cuts))
     return _spans_between(text, sorted(cuts))
+
+
+# Version of the splitting rules. Articles store their sentence spans at ingest (read
+# back for every answer instead of splitting again); spans stored under another version
+# are ignored and the text is split anew, so raise this whenever a rule changes what
+# ``split_sentences`` returns (tests/retrieval/test_sentence_store.py pins the output).
+SPLITTER_VERSION = 1
+# Packed spans are unsigned 32-bit little-endian integers: the version, then
+# start and end of each sentence.
+_PACKED_TYPE = "I"
+
+
+def pack_spans(spans: Sequence[Span]) -> bytes:
+    """Spans as stored with an article: compact, and tagged with the splitter version."""
+    values = array(_PACKED_TYPE, [SPLITTER_VERSION])
+    for span in spans:
+        values.append(span.start)
+        values.append(span.end)
+    if sys.byteorder != "little":
+        values.byteswap()
+    return values.tobytes()
+
+
+def unpack_spans(data: bytes | None) -> list[Span] | None:
+    """Stored spans, or None when there are none or another splitter version wrote them."""
+    if not data or len(data) % 8 != 4:
+        return None
+    values = array(_PACKED_TYPE)
+    values.frombytes(data)
+    if sys.byteorder != "little":
+        values.byteswap()
+    if values[0] != SPLITTER_VERSION:
+        return None
+    return [Span(values[i], values[i + 1]) for i in range(1, len(values), 2)]
 
 
 def sentence_texts(text: str) -> list[str]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import unicodedata
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 import regex
@@ -123,9 +123,23 @@ class Tokenizer:
 
     def tokenize(self, text: str) -> list[str]:
         """The terms of ``text`` in reading order (repeats kept: they are term frequencies)."""
+        return self._terms(_normalize(text))
+
+    def tokenize_spans(self, text: str, spans: Iterable[tuple[int, int]]) -> list[list[str]]:
+        """``tokenize(text[start:end])`` for each span, normalising ``text`` only once when
+        that gives the same terms: for ASCII text, where normalisation is lower-casing,
+        one character for one, so a slice of the normalised text is the normalised slice.
+        Other text is normalised span by span (NFKC and case folding may change lengths
+        and join characters across a span's edge)."""
+        if not text.isascii():
+            return [self.tokenize(text[start:end]) for start, end in spans]
+        lowered = text.lower()
+        return [self._terms(lowered[start:end]) for start, end in spans]
+
+    def _terms(self, normalized: str) -> list[str]:
         out: list[str] = []
         cache = self._cache
-        for run, word in _WORD.findall(_normalize(text)):
+        for run, word in _WORD.findall(normalized):
             if run:
                 out.extend(_bigrams(run))
                 continue

@@ -62,12 +62,16 @@ class StoryText:
         return len(self.title_terms) + sum(len(t) for t in self.terms)
 
 
-def read_story(title: str, body: str, tokenizer: Tokenizer) -> StoryText:
-    spans = tuple(split_sentences(body))
+def read_story(
+    title: str, body: str, tokenizer: Tokenizer, spans: Sequence[Span] | None = None
+) -> StoryText:
+    """``body`` as sentences (``spans`` when stored with it, else split now) with their terms."""
+    spans = tuple(split_sentences(body) if spans is None else spans)
+    terms = tokenizer.tokenize_spans(body, [(s.start, s.end) for s in spans])
     return StoryText(
         body=body,
         spans=spans,
-        terms=tuple(tuple(tokenizer.tokenize(body[s.start : s.end])) for s in spans),
+        terms=tuple(map(tuple, terms)),
         title_terms=tuple(tokenizer.tokenize(title)),
     )
 

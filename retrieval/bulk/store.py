@@ -296,6 +296,7 @@ def _insert_articles(
                 "body": prepared.body,
                 "content_hash": prepared.content_hash,
                 "minhash": prepared.minhash,
+                "sentence_spans": prepared.sentences,
                 "story_id": None,
                 "ingested_at": now,
             }

@@ -26,7 +26,6 @@ from retrieval.extract.detect import (
     kind_from_name,
     refuse_known_binary,
 )
-from retrieval.extract.html import extract_html
 from retrieval.extract.jsonl import extract_jsonl
 from retrieval.extract.jsonl_file import extract_jsonl_file, streams_as_jsonl
 from retrieval.extract.model import ExtractedArticle, ExtractOptions, InputKind, article_to_json
@@ -74,6 +73,10 @@ def extract_bytes(
     if kind == "jsonl":
         return extract_jsonl(text, name=name)
     if kind == "html":
+        # trafilatura and lxml load with the first page: answering questions and
+        # reading JSON Lines or text never needs them.
+        from retrieval.extract.html import extract_html  # noqa: PLC0415
+
         return iter([extract_html(text, name=name, url=url)])
     return iter([extract_text(text, name=name, url=url)])
 

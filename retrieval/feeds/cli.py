@@ -12,15 +12,16 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from retrieval.config import Settings
 from retrieval.errors import NewsbotError
-from retrieval.feeds.manager import FeedManager
 from retrieval.feeds.results import FeedInfo, PollReport
 from retrieval.feeds.schedule import describe_every, parse_every
-from retrieval.fetch import Fetcher
 from retrieval.results import Scope
-from retrieval.service import NewsService
+
+if TYPE_CHECKING:
+    from retrieval.feeds.manager import FeedManager
 
 EXIT_FAILURES = 1
 EXIT_USAGE = 2
@@ -45,6 +46,11 @@ def _scope(value: str | None, settings: Settings) -> Scope:
 
 @contextmanager
 def _manager(settings: Settings) -> Iterator[FeedManager]:
+    # Loaded by the feed commands only, so that building the parser stays light.
+    from retrieval.feeds.manager import FeedManager  # noqa: PLC0415
+    from retrieval.fetch import Fetcher  # noqa: PLC0415
+    from retrieval.service import NewsService  # noqa: PLC0415
+
     """A manager over a freshly opened service; the index snapshot is saved on the way out."""
     service = NewsService.open(settings)
     try:

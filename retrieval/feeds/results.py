@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from retrieval.ingest import IngestOutcome
+if TYPE_CHECKING:  # the feed commands read these results without loading ingest
+    from retrieval.ingest import IngestOutcome
 
 # updated: new entries were read (some may have failed); unchanged: the feed had nothing
 # new; not_modified: the server said so (304); failed: the fetch or the document failed;

@@ -3,19 +3,43 @@
 Admins hand the bot URLs and the bot fetches them from its own network position, so a
 fetch is refused unless it goes to a public address (checked after DNS, pinned for the
 connection, re-checked on every redirect), and it is capped in size, time and rate.
+
+Names load on first use: ``retrieval.config`` reads ``retrieval.fetch.settings``, and
+that must not bring aiohttp in with it.
 """
 
-from retrieval.errors import FetchError, FetchErrorKind
-from retrieval.fetch.fetcher import Fetcher, FetchResult, system_resolver
-from retrieval.fetch.media import (
-    ALL_TYPES,
-    ARTICLE_TYPES,
-    FEED_TYPES,
-    HTML_TYPES,
-    JSON_TYPES,
-    TEXT_TYPES,
-)
-from retrieval.fetch.settings import DEFAULT_HOMEPAGE, FetchSettings, user_agent_for
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from retrieval.errors import FetchError, FetchErrorKind
+    from retrieval.fetch.fetcher import Fetcher, FetchResult, system_resolver
+    from retrieval.fetch.media import (
+        ALL_TYPES,
+        ARTICLE_TYPES,
+        FEED_TYPES,
+        HTML_TYPES,
+        JSON_TYPES,
+        TEXT_TYPES,
+    )
+    from retrieval.fetch.settings import DEFAULT_HOMEPAGE, FetchSettings, user_agent_for
+
+_HOMES = {
+    "FetchError": "retrieval.errors",
+    "FetchErrorKind": "retrieval.errors",
+    "Fetcher": "retrieval.fetch.fetcher",
+    "FetchResult": "retrieval.fetch.fetcher",
+    "system_resolver": "retrieval.fetch.fetcher",
+    **dict.fromkeys(
+        ["ALL_TYPES", "ARTICLE_TYPES", "FEED_TYPES", "HTML_TYPES", "JSON_TYPES", "TEXT_TYPES"],
+        "retrieval.fetch.media",
+    ),
+    "DEFAULT_HOMEPAGE": "retrieval.fetch.settings",
+    "FetchSettings": "retrieval.fetch.settings",
+    "user_agent_for": "retrieval.fetch.settings",
+}
 
 __all__ = [
     "ALL_TYPES",
@@ -33,3 +57,10 @@ __all__ = [
     "system_resolver",
     "user_agent_for",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'retrieval.fetch' has no attribute {name!r}")
+    return getattr(importlib.import_module(home), name)

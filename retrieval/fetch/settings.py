@@ -7,8 +7,7 @@ Validation happens in ``__post_init__`` so a bad value is a ``ConfigError`` at s
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
-from importlib import metadata
+from dataclasses import dataclass, field
 
 from retrieval.errors import ConfigError
 
@@ -17,6 +16,10 @@ DEFAULT_HOMEPAGE = "https://github.com/newsbot/newsbot"
 
 
 def _package_version() -> str:
+    # importlib.metadata costs tens of milliseconds to import: only when a user agent
+    # is built, not whenever the settings module is imported.
+    from importlib import metadata  # noqa: PLC0415
+
     try:
         return metadata.version("newsbot")
     except metadata.PackageNotFoundError:  # running from a source tree that is not installed
@@ -50,7 +53,9 @@ class FetchSettings:
     # Host names exempt from the address checks; ".example.org" also covers subdomains.
     allow_hosts: tuple[str, ...] = ()
     # Sent with every request so site owners can tell who is fetching.
-    user_agent: str = user_agent_for(DEFAULT_HOMEPAGE)
+    # (Built when settings are made, not when this module is imported: finding the
+    # package's version imports importlib.metadata.)
+    user_agent: str = field(default_factory=lambda: user_agent_for(DEFAULT_HOMEPAGE))
 
     def __post_init__(self) -> None:
         positive = {

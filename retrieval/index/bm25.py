@@ -38,6 +38,7 @@ from retrieval.index.search import (
     ScoringView,
     accumulate,
     accumulate_dense,
+    lookup,
     make_plan,
     prefer_dense,
     ranked,
@@ -193,24 +194,29 @@ class BM25Index:
         self, query_tokens: Sequence[str], k: int = 10, allowed: Allowed = None
     ) -> list[Hit]:
         """The ``k`` best passages holding a query term, best first, ties by id."""
+        ids, scores = self.ranked_ids(query_tokens, k, allowed)
+        return [Hit(p, s) for p, s in zip(ids, scores, strict=True)]
+
+    def ranked_ids(
+        self, query_tokens: Sequence[str], k: int = 10, allowed: Allowed = None
+    ) -> tuple[list[int], list[float]]:
+        """``search`` as (passage ids, scores): a caller that needs the ids of a large
+        pool (feedback) does not pay for a ``Hit`` per passage."""
         if k <= 0:
-            return []
+            return [], []
         with self._lock:
             terms = self._query_terms(query_tokens)
             if not terms:
-                return []
+                return [], []
             view = self._view()
             plan = make_plan(view, terms)
             passage = self._columns.passage
             if allowed is not None and not isinstance(allowed, PassageFilter | Collection):
                 cand = self._admitted(accumulate(view, plan, self._scratch_buffer()), None)
                 slots, scores = ranked_with_predicate(cand, passage, k, allowed)
-                return [Hit(int(passage[s]), sc) for s, sc in zip(slots, scores, strict=True)]
+                return [int(passage[s]) for s in slots], list(scores)
             top_slots, top_scores = ranked(self._candidates(view, plan, k, allowed), passage, k)
-            return [
-                Hit(int(p), float(s))
-                for p, s in zip(passage[top_slots].tolist(), top_scores.tolist(), strict=True)
-            ]
+            return passage[top_slots].tolist(), top_scores.tolist()
 
     def _candidates(
         self, view: ScoringView, plan: QueryPlan, k: int, allowed: Allowed
@@ -238,6 +244,26 @@ class BM25Index:
             plan = make_plan(view, self._query_terms(query_tokens))
             scores = sorted_scores(view, plan, distinct, self._scratch_buffer())
             return np.asarray(scores[inverse])
+
+    def term_scores(self, terms: Sequence[str], passage_ids: Sequence[int]) -> NDArray[np.float64]:
+        """Row ``i``: ``get_scores([terms[i]], passage_ids)`` (zeros for an unknown term),
+        all located in one pass: a weighted query scores each of its terms on one pool."""
+        out = np.zeros((len(terms), len(passage_ids)), dtype=np.float64)
+        if not passage_ids:
+            return out
+        with self._lock:
+            distinct, inverse = self._slot_of.distinct_slots(passage_ids)
+            known = [(i, self._query_terms([term])) for i, term in enumerate(terms)]
+            rows = [i for i, found in known if found]
+            if not rows:
+                return out
+            view = self._view()
+            plan = make_plan(view, [found[0] for _, found in known if found])
+            scratch = self._scratch_buffer()
+            # ``plan.sequence`` gives each known term's place among the distinct ones.
+            for j, row in zip(plan.sequence, rows, strict=True):
+                out[row] = (plan.idf[j] * lookup(view, plan, j, distinct, scratch))[inverse]
+            return out
 
     # ------------------------------------------------------------- persistence
     def save(self, path: Path) -> None:

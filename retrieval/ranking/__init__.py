@@ -1,10 +1,20 @@
-"""Ranking switches on top of the BM25 index: feedback, aggregation, proximity."""
+"""Ranking switches on top of the BM25 index: feedback, aggregation, proximity.
 
-from retrieval.ranking.aggregate import aggregate_articles
-from retrieval.ranking.feedback import PassageTokens, feedback_search
-from retrieval.ranking.params import RankingParams
-from retrieval.ranking.proximity import proximity_rerank
-from retrieval.ranking.ranker import Ranker
+Names load on first use: ``retrieval.config`` reads ``retrieval.ranking.params``, and
+that must not bring numpy and the index in with it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from retrieval.ranking.aggregate import aggregate_articles
+    from retrieval.ranking.feedback import PassageTokens, feedback_search
+    from retrieval.ranking.params import RankingParams
+    from retrieval.ranking.proximity import proximity_rerank
+    from retrieval.ranking.ranker import Ranker
 
 __all__ = [
     "PassageTokens",
@@ -14,3 +24,19 @@ __all__ = [
     "feedback_search",
     "proximity_rerank",
 ]
+
+_HOMES = {
+    "PassageTokens": "retrieval.ranking.feedback",
+    "Ranker": "retrieval.ranking.ranker",
+    "RankingParams": "retrieval.ranking.params",
+    "aggregate_articles": "retrieval.ranking.aggregate",
+    "feedback_search": "retrieval.ranking.feedback",
+    "proximity_rerank": "retrieval.ranking.proximity",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'retrieval.ranking' has no attribute {name!r}")
+    return getattr(importlib.import_module(home), name)

@@ -79,11 +79,12 @@ def rm3_query(
 def weighted_scores(
     index: BM25Index, weights: Mapping[str, float], passage_ids: Sequence[int]
 ) -> np.ndarray:
-    """Sum of weight * BM25 of each term, for the given passages."""
+    """Sum of weight * BM25 of each term, for the given passages (added in the weights'
+    order, so the sums do not depend on how the per-term scores were computed)."""
     total = np.zeros(len(passage_ids), dtype=np.float64)
-    for term, weight in weights.items():
-        if weight:
-            total += weight * index.get_scores([term], passage_ids)
+    terms = [term for term, weight in weights.items() if weight]
+    for term, scores in zip(terms, index.term_scores(terms, passage_ids), strict=True):
+        total += weights[term] * scores
     return total
 
 
@@ -103,18 +104,20 @@ def feedback_search(
     """
     if k <= 0:
         return []
-    first = index.search(query_tokens, max(params.feedback_pool, k), allowed)
-    feedback = first[: params.feedback_passages]
+    first, first_scores = index.ranked_ids(query_tokens, max(params.feedback_pool, k), allowed)
+    top = params.feedback_passages
+    feedback = [Hit(p, s) for p, s in zip(first[:top], first_scores[:top], strict=True)]
     expansion = expansion_terms(
         feedback, passage_tokens([h.passage_id for h in feedback]), params.feedback_terms
     )
     if not expansion:
-        return first[:k]
+        return [Hit(p, s) for p, s in zip(first[:k], first_scores[:k], strict=True)]
     mixed = rm3_query(query_tokens, expansion, params.feedback_query_weight)
     # A zero-weight term must not pull passages into the pool.
     weights = {term: weight for term, weight in mixed.items() if weight > 0.0}
-    expanded = index.search(list(weights), max(params.feedback_pool, k), allowed)
-    pool = list(dict.fromkeys([h.passage_id for h in first] + [h.passage_id for h in expanded]))
+    expanded, _ = index.ranked_ids(list(weights), max(params.feedback_pool, k), allowed)
+    pool = list(dict.fromkeys(first + expanded))
     scores = weighted_scores(index, weights, pool)
-    order = sorted(range(len(pool)), key=lambda i: (-scores[i], pool[i]))[:k]
+    # Best score first, ties by id: lexsort orders by its last key, then the one before.
+    order = np.lexsort((np.array(pool, dtype=np.int64), -scores))[:k].tolist()
     return [Hit(pool[i], float(scores[i])) for i in order]

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
@@ -23,7 +21,15 @@ from retrieval.store.failures import (
     url_error,
 )
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+# The newest revision under MIGRATIONS_DIR (a test checks it). Every process migrates on
+# open; a database already there is recognised by one query, without importing alembic
+# and reading the migration scripts, which costs more than the rest of a one-shot
+# ``newsbot ask``.
+SCHEMA_HEAD = "0005_sentence_spans"
 # SQLite waits this long for a competing writer before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 # PostgreSQL advisory lock key that serialises schema migrations (any constant other
@@ -83,6 +89,8 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config  # noqa: PLC0415 - see SCHEMA_HEAD
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["engine"] = engine
@@ -105,8 +113,22 @@ def _serialize_migrations(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def schema_at_head(engine: Engine) -> bool:
+    """Whether the database's schema is at ``SCHEMA_HEAD`` (False when it has none)."""
+    try:
+        with engine.connect() as connection:
+            versions = connection.execute(text("SELECT version_num FROM alembic_version"))
+            return list(versions.scalars()) == [SCHEMA_HEAD]
+    except (OperationalError, ProgrammingError):
+        return False
+
+
 def migrate(engine: Engine, revision: str = "heads") -> None:
     """Bring the schema to ``revision`` (a new database is created from scratch)."""
+    if revision == "heads" and schema_at_head(engine):
+        return
+    from alembic import command  # noqa: PLC0415 - see SCHEMA_HEAD
+
     config = alembic_config(engine)
     try:
         with engine.connect() as connection:

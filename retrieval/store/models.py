@@ -101,6 +101,10 @@ class Article(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     # MinHash signature of the body's word shingles, for near-duplicate grouping.
     minhash: Mapped[bytes] = mapped_column(LargeBinary)
+    # The body's sentence spans as ``retrieval.sentences.pack_spans`` writes them, so an
+    # answer reads an article without splitting it again; empty for articles stored
+    # before the column existed (they are split when read).
+    sentence_spans: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     # Articles carrying the same story share the story id (the first article's id).
     story_id: Mapped[int | None] = mapped_column(Integer)
     ingested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

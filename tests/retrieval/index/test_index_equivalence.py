@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -135,3 +136,22 @@ def _apply(
         index.save(path)
         index = BM25Index.load(path, mmap=len(docs) % 2 == 0)
     return index
+
+
+@PROPERTY
+@given(ops=ops_st, terms=query_st, data=st.data())
+def test_term_scores_equal_scoring_each_term_alone(
+    machinery: str, ops: list[tuple[object, ...]], terms: list[str], data: st.DataObject
+) -> None:
+    index = BM25Index()
+    docs: dict[int, list[str]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for step, op in enumerate(ops):
+            index = _apply(index, docs, op, Path(tmp) / f"snap{step}")
+    if not docs:
+        return
+    pool = data.draw(st.lists(st.sampled_from(sorted(docs)), max_size=10))
+    rows = index.term_scores(terms, pool)
+    assert rows.shape == (len(terms), len(pool))
+    for term, row in zip(terms, rows, strict=True):
+        assert np.array_equal(row, index.get_scores([term], pool))

@@ -20,7 +20,14 @@ from sqlalchemy import Engine, inspect
 
 import retrieval.store
 from retrieval.config import Settings
-from retrieval.store.database import MIGRATIONS_DIR, alembic_config, make_engine, migrate
+from retrieval.store.database import (
+    MIGRATIONS_DIR,
+    SCHEMA_HEAD,
+    alembic_config,
+    make_engine,
+    migrate,
+    schema_at_head,
+)
 from retrieval.store.models import Base
 from tests.processes import newsbot_command, popen, write_config
 
@@ -51,6 +58,18 @@ def _register_every_model() -> None:
 def test_migrations_have_one_head() -> None:
     heads = ScriptDirectory(str(MIGRATIONS_DIR)).get_heads()
     assert len(heads) == 1, f"unmerged migration heads: {heads}; add a merge revision"
+
+
+def test_schema_head_names_the_newest_migration(engine: Engine) -> None:
+    heads = ScriptDirectory(str(MIGRATIONS_DIR)).get_heads()
+    assert heads == [SCHEMA_HEAD], "set SCHEMA_HEAD to the new migration's revision"
+    assert not schema_at_head(engine)  # a new database has no schema yet
+    migrate(engine, "heads")
+    assert schema_at_head(engine)
+    command.downgrade(alembic_config(engine), "-1")
+    assert not schema_at_head(engine)
+    migrate(engine, "heads")  # not at the head: the migration runs
+    assert schema_at_head(engine)
 
 
 def test_upgrade_downgrade_upgrade(engine: Engine) -> None:

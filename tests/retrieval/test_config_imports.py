@@ -1,0 +1,47 @@
+"""Reading the settings loads no feature: no HTTP client, database layer or numpy.
+
+Every command and the bot read the settings first, and the settings module is what the
+feature modules import for their options: if it imported the features, each process
+would pay for all of them at start, and features could not import the settings without
+cycles. Checked in a fresh interpreter, since this test run has loaded everything.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+# Third-party packages and newsbot modules the settings must not load.
+HEAVY = ("aiohttp", "sqlalchemy", "numpy", "discord", "regex", "Stemmer", "trafilatura")
+FEATURES = (
+    "retrieval.index",
+    "retrieval.service",
+    "retrieval.fetch.fetcher",
+    "retrieval.feeds.manager",
+    "retrieval.digest.service",
+    "retrieval.ranking.ranker",
+    "retrieval.store",
+)
+
+
+def _modules_loaded_by(statement: str) -> set[str]:
+    code = f"{statement}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    return set(json.loads(out))
+
+
+def test_settings_module_loads_no_feature() -> None:
+    loaded = _modules_loaded_by("import retrieval.config")
+    assert "retrieval.config" in loaded
+    assert not {m for m in loaded if m.split(".")[0] in HEAVY}
+    assert not {m for m in loaded if m.startswith(FEATURES)}
+
+
+def test_loading_default_settings_loads_no_feature() -> None:
+    loaded = _modules_loaded_by(
+        "from retrieval.config import Settings, settings_from_mapping\nsettings_from_mapping({})"
+    )
+    assert not {m for m in loaded if m.split(".")[0] in HEAVY}
