@@ -111,6 +111,4 @@ def story_scores(
 def _best_sentence_mass(weights: dict[str, float], story: StoryText) -> float:
     """The largest summed weight of distinct query terms found in one sentence."""
     wanted = weights.keys()
-    return max(
-        (sum(weights[t] for t in wanted & set(terms)) for terms in story.terms), default=0.0
-    )
+    return max((sum(weights[t] for t in wanted & set(terms)) for terms in story.terms), default=0.0)
