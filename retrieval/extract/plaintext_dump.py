@@ -69,7 +69,8 @@ _MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 # Pandoc's Markdown: fenced divs (":::" lines), attribute blocks after links and spans
 # ("{.class target=...}"), empty anchors ("[]{#id}"); reference-style link definitions.
 _MD_FENCE = re.compile(r"^:{3,}")
-_MD_ATTRIBUTES = re.compile(r"\{[#.][^{}]*\}|\{[\w-]+=[^{}]*\}")
+_MD_SPAN = re.compile(r"\[([^\[\]]*)\]\{[#.][^{}]*\}")
+_MD_ATTRIBUTES = re.compile(r"\{[#.][^{}]*(?:\}|$)|\{[\w-]+=[^{}]*\}")
 _MD_DEFINITION = re.compile(r"^\[[^\[\]]+\]:\s+\S+")
 _MD_REF_LINK = re.compile(r"\[([^\[\]]+)\]\[[^\[\]]*\]")
 # Markdown and e-mail style quotation marks opening a line.
@@ -320,7 +321,7 @@ def _clean(line: str, *, underlined: bool) -> tuple[str, bool] | None:
     if _MD_DEFINITION.match(stripped):
         return None
     if "{" in stripped:
-        stripped = _MD_ATTRIBUTES.sub("", stripped)
+        stripped = _MD_ATTRIBUTES.sub("", _MD_SPAN.sub(r"\1", stripped))
     if "<" in stripped:
         stripped = _HTML_TAG.sub(" ", stripped)
     if stripped.startswith(">"):
