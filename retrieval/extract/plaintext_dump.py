@@ -56,6 +56,12 @@ WRAP_FILLED_SHARE = 0.25
 # Share of the breakable lines that may still run past the width (a table row, a long
 # word-joined name, a preformatted block).
 WRAP_OVERFLOW_SHARE = 0.02
+# ... no wider than the widest terminal setting in common use (a text whose lines are
+# all about this long or longer holds one paragraph per line) ...
+MAX_WRAP_WIDTH = 132
+# ... and most lines filled to it stop mid-sentence: a break the renderer made, not the
+# end of a paragraph of about that length.
+WRAP_OPEN_SHARE = 0.3
 # Markup a wrapping renderer does not break: link targets, addresses, attribute blocks.
 _UNBREAKABLE = re.compile(r"\]\(|://|=\"|[{}]")
 # At least this many filled lines: a short text says nothing about its width.
@@ -201,12 +207,19 @@ def wrap_width(lines: list[str]) -> int | None:
     allowed = int(WRAP_OVERFLOW_SHARE * len(breakable))
     width = breakable[-1 - allowed] if len(breakable) > allowed else max(long_lines)
     width = max(width, MIN_WRAP_WIDTH)
-    # Markup lines and list items say nothing about the width; lines of text do.
-    text_lines = [w for w in breakable if w > MIN_WRAP_WIDTH - WRAP_SLACK]
-    filled = sum(1 for w in text_lines if width - WRAP_SLACK < w <= width)
-    if filled < WRAP_MIN_FILLED or filled < WRAP_FILLED_SHARE * len(text_lines):
+    if width > MAX_WRAP_WIDTH:
         return None
-    return width
+    # Markup lines and list items say nothing about the width; lines of text do.
+    text_lines = [
+        (w, line)
+        for w, line in zip(widths, nonblank, strict=True)
+        if w > MIN_WRAP_WIDTH - WRAP_SLACK and _could_wrap(line.strip())
+    ]
+    filled = [line for w, line in text_lines if width - WRAP_SLACK < w <= width]
+    if len(filled) < WRAP_MIN_FILLED or len(filled) < WRAP_FILLED_SHARE * len(text_lines):
+        return None
+    open_ended = sum(1 for line in filled if not lw.ends_sentence(line))
+    return width if open_ended >= WRAP_OPEN_SHARE * len(filled) else None
 
 
 def _could_wrap(line: str) -> bool:
