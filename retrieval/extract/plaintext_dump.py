@@ -134,9 +134,10 @@ GLUED_WORD_SHARE = 0.1
 RUN_TOGETHER_CHARS = 4000
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[\"“‘]?[A-Z])")
 
-# Inline elements put on lines of their own: a line ending in a space (the space before
-# the next element) or a line starting with exactly one space (the space after it).
-_OPEN_END = re.compile(r"\S[ \t]$")
+# Inline elements put on lines of their own: a line ending mid-sentence in a space (the
+# space before the next element) or a line starting with exactly one space (the space
+# after it). A sentence end and a space is how many writers end any line: no sign.
+_OPEN_END = re.compile(r"[^\s.!?…。！？][ \t]$")
 _ONE_SPACE_START = re.compile(r"^ \S")
 # ... or a line opening with the punctuation that closes the sentence around the element.
 _CLOSING_START = re.compile(r"^[,.;:!?)\]](?:\s|$)")
@@ -240,7 +241,7 @@ def _starts_item(line: str) -> bool:
 
 def _rejoin_wrapped(lines: list[str], width: int) -> list[str]:
     """Join each line to the next when the next one's first word would not have fit."""
-    out: list[str] = []
+    out: list[list[str]] = []  # the pieces of each joined line (joined once, at the end)
     previous = ""  # the last physical line: its width decides, not the joined paragraph's
     for line in lines:
         if out and line.strip() and previous.strip() and not _starts_item(line):
@@ -249,21 +250,20 @@ def _rejoin_wrapped(lines: list[str], width: int) -> list[str]:
                 right = line.strip()
                 if right.startswith(">") and previous.lstrip().startswith(">"):
                     right = right.lstrip("> ")  # a quoted paragraph marks every line
-                out[-1] = _glue(out[-1].rstrip(), right)
+                _append(out[-1], right)
                 previous = line
                 continue
-        out.append(line)
+        out.append([line])
         previous = line
-    return out
+    return ["".join(pieces) for pieces in out]
 
 
-def _glue(left: str, right: str) -> str:
-    """Two parts of one paragraph: a word broken after its hyphen, or a space between."""
-    if left.endswith("-") and len(left) > 1 and left[-2].isalpha() and right[:1].isalpha():
-        return left + right
-    if _is_unspaced(left[-1:]) and _is_unspaced(right[:1]):
-        return left + right
-    return left + " " + right
+def _append(pieces: list[str], right: str) -> None:
+    """Add a part to a paragraph: after a word broken at its hyphen, or after a space."""
+    left = pieces[-1] = pieces[-1].rstrip()
+    hyphenated = left.endswith("-") and left[-2:-1].isalpha() and right[:1].isalpha()
+    unspaced = _is_unspaced(left[-1:]) and _is_unspaced(right[:1])
+    pieces.append(right if hyphenated or unspaced else " " + right)
 
 
 def _is_unspaced(char: str) -> bool:
@@ -272,25 +272,31 @@ def _is_unspaced(char: str) -> bool:
 
 def _splits_inline(lines: list[str]) -> bool:
     nonblank = [line for line in lines if line.strip()]
-    hits = sum(1 for line in nonblank if _OPEN_END.search(line) or _ONE_SPACE_START.match(line))
+    hits = sum(1 for line in nonblank if _open_end(line) or _ONE_SPACE_START.match(line))
     return bool(nonblank) and hits >= INLINE_SPLIT_SHARE * len(nonblank)
+
+
+def _open_end(line: str) -> bool:
+    return bool(_OPEN_END.search(line[-2:]))  # only the end: joined lines grow long
 
 
 def _rejoin_inline(lines: list[str]) -> list[str]:
     """Put inline elements split onto lines of their own back into their sentence."""
-    out: list[str] = []
+    out: list[list[str]] = []  # the pieces of each joined line (joined once, at the end)
     for line in lines:
-        if out and line.strip() and out[-1].strip():
-            previous = out[-1]
+        if out and line.strip() and out[-1][-1].strip():
+            pieces = out[-1]
             # The appended line keeps its own end: a space there joins the next one too.
-            if _OPEN_END.search(previous) or _ONE_SPACE_START.match(line):
-                out[-1] = previous.rstrip() + " " + line.lstrip()
+            if _open_end(pieces[-1]) or _ONE_SPACE_START.match(line):
+                pieces[-1] = pieces[-1].rstrip()
+                pieces.append(" " + line.lstrip())
                 continue
             if _CLOSING_START.match(line):
-                out[-1] = previous.rstrip() + line.lstrip()
+                pieces[-1] = pieces[-1].rstrip()
+                pieces.append(line.lstrip())
                 continue
-        out.append(line)
-    return out
+        out.append([line])
+    return ["".join(pieces) for pieces in out]
 
 
 def _split_glued(line: str) -> list[str]:
