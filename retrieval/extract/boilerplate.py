@@ -108,7 +108,7 @@ _PAGE_END = re.compile(
 # JSON keys and string escapes, comment delimiters. Prose has hardly any of them.
 _CODE_MARK = re.compile(
     r"[{}]|[\w\])]\(|\)\s*[;{.]|[=!<>]=|=>|&&|\|\||\w\s*=\s*[\w'\"(\[{!-]|;\s*$|"
-    r"^\s*(?://|/\*|\*/|<!--|-->|@media|@import|@font-face)|[\w-]+\s*:\s*[^\s;]+;|\"[\w@$-]+\"\s*:|"
+    r"^\s*(?://|/\*|\*/|<!--|-->|@media|@import|@font-face)|(?<![\w-])[\w-]++\s*:\s*[^\s;]++;|\"[\w@$-]+\"\s*:|"
     r"\\u[0-9a-fA-F]{4}|\\[nrt\"/]"
 )
 # A line is code from this many marks on ...

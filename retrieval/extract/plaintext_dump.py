@@ -68,8 +68,12 @@ _UNBREAKABLE = re.compile(r"\]\(|://|=\"|[{}]")
 WRAP_MIN_FILLED = 5
 
 # Markdown: images first (they sit inside links), then links, then emphasis.
-_MD_IMAGE = re.compile(r"!\[[^\[\]]*\]\((?:\\.|[^)\\])*\)")
-_MD_LINK = re.compile(r"\[([^\[\]]*)\]\((?:\\.|[^)\\])*\)")
+# A target runs to the first space or bracket (Markdown writers escape or encode those
+# in it), then maybe a quoted title; the title is bounded, so a line of unclosed "[a](b"
+# is read about once, not once per bracket.
+_MD_TARGET = r"\((?:\\.|[^)\\\s\[\]])*+(?:\s+\"[^\"\n]{0,300}+\")?\)"
+_MD_IMAGE = re.compile(r"!\[[^\[\]]*+\]" + _MD_TARGET)
+_MD_LINK = re.compile(r"\[([^\[\]]*+)\]" + _MD_TARGET)
 # CommonMark lets any ASCII punctuation be escaped; writers escape "$", "*", "#" etc.
 _MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 # Pandoc's Markdown: fenced divs (":::" lines), attribute blocks after links and spans
