@@ -68,10 +68,11 @@ _UNBREAKABLE = re.compile(r"\]\(|://|=\"|[{}]")
 WRAP_MIN_FILLED = 5
 
 # Markdown: images first (they sit inside links), then links, then emphasis.
-# A target runs to the first space or bracket (Markdown writers escape or encode those
-# in it), then maybe a quoted title; the title is bounded, so a line of unclosed "[a](b"
-# is read about once, not once per bracket.
-_MD_TARGET = r"\((?:\\.|[^)\\\s\[\]])*+(?:\s+\"[^\"\n]{0,300}+\")?\)"
+# A target (with its title, and the spaces of a target wrapped across lines) runs to the
+# closing parenthesis and never over the "](" of another link, so a line of unclosed
+# "[a](b" is read about once, not once per bracket.
+_MD_TARGET = r"\((?:\\.|[^)\\\]]|\](?!\())*+\)"
+_LINK_CHUNK = re.compile(r"[^\s\[\]]*\]" + _MD_TARGET + r"\S*")
 _MD_IMAGE = re.compile(r"!\[[^\[\]]*+\]" + _MD_TARGET)
 _MD_LINK = re.compile(r"\[([^\[\]]*+)\]" + _MD_TARGET)
 # CommonMark lets any ASCII punctuation be escaped; writers escape "$", "*", "#" etc.
@@ -248,18 +249,30 @@ def _rejoin_wrapped(lines: list[str], width: int) -> list[str]:
     out: list[list[str]] = []  # the pieces of each joined line (joined once, at the end)
     previous = ""  # the last physical line: its width decides, not the joined paragraph's
     for line in lines:
-        if out and line.strip() and previous.strip() and not _starts_item(line):
-            first_word = line.split()[0]
-            if columns(previous.rstrip()) + 1 + columns(first_word) > width:
-                right = line.strip()
-                if right.startswith(">") and previous.lstrip().startswith(">"):
-                    right = right.lstrip("> ")  # a quoted paragraph marks every line
-                _append(out[-1], right)
-                previous = line
-                continue
+        if (
+            out
+            and line.strip()
+            and previous.strip()
+            and not _starts_item(line)
+            and columns(previous.rstrip()) + 1 + columns(_first_chunk(line)) > width
+        ):
+            right = line.strip()
+            if right.startswith(">") and previous.lstrip().startswith(">"):
+                right = right.lstrip("> ")  # a quoted paragraph marks every line
+            _append(out[-1], right)
+            previous = line
+            continue
         out.append([line])
         previous = line
     return ["".join(pieces) for pieces in out]
+
+
+def _first_chunk(line: str) -> str:
+    """What a wrapper could not break at the start of a line: its first word, or up to
+    the end of a link target that word opens (a title inside is not broken either)."""
+    stripped = line.lstrip()
+    linked = _LINK_CHUNK.match(stripped)
+    return linked.group() if linked else stripped.split(maxsplit=1)[0]
 
 
 def _append(pieces: list[str], right: str) -> None:
