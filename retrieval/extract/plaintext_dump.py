@@ -53,15 +53,15 @@ WRAP_SLACK = 15
 # ... and this share of the lines that could be filled (longer than the narrowest wrap
 # less the slack) must be (a menu of short items, however many, shows no width).
 WRAP_FILLED_SHARE = 0.25
-# Share of the breakable lines that may still run past the width (a table row, a long
-# word-joined name, a preformatted block).
-WRAP_OVERFLOW_SHARE = 0.02
-# ... no wider than the widest terminal setting in common use (a text whose lines are
-# all about this long or longer holds one paragraph per line) ...
+# ... it is no wider than the widest terminal setting in common use (a text whose lines
+# are all about this long or longer holds one paragraph per line) ...
 MAX_WRAP_WIDTH = 132
 # ... and most lines filled to it stop mid-sentence: a break the renderer made, not the
 # end of a paragraph of about that length.
 WRAP_OPEN_SHARE = 0.3
+# Share of the breakable lines that may still run past the width (a table row, a long
+# word-joined name, a preformatted block).
+WRAP_OVERFLOW_SHARE = 0.02
 # Markup a wrapping renderer does not break: link targets, addresses, attribute blocks.
 _UNBREAKABLE = re.compile(r"\]\(|://|=\"|[{}]")
 # At least this many filled lines: a short text says nothing about its width.
@@ -110,7 +110,7 @@ _INDENTED_O = re.compile(r"^\s{2,}o\s+(?=\S)")
 _UNDERLINED = re.compile(r"(?<=[^\W_])_+(?=[^\W_])")
 # What such a dump shows as link text: a run between underscores ("_Title of story_")
 # or a word with joins in it.
-_UNDERLINED_SPAN = re.compile(r"(?<!\w)_[^_\s](?:[^_]*[^_\s])?_(?!\w)|\S*[^\W_]_+[^\W_]\S*")
+_UNDERLINED_SPAN = re.compile(r"(?<!\w)_[^_\s](?:[^_]*[^_\s])?_(?!\w)|(?<!\S)\S*?[^\W_]_+[^\W_]\S*")
 # Text in brackets left after link references are gone: image alternatives and form
 # controls of text browsers ("[photo]", "[Submit]"); it counts with the link text.
 _BRACKET_SPAN = re.compile(r"\[[^\[\]]{1,200}\]")
