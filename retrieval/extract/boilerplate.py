@@ -106,11 +106,12 @@ _PAGE_END = re.compile(
 # Marks of script and style code, which some renderers (lxml's ``text_content``) keep
 # as text: braces, calls, assignments, comparisons, statement ends, CSS declarations,
 # JSON keys and string escapes, comment delimiters. Prose has hardly any of them.
-# Each alternative that opens with a repeated class starts only where that class starts
-# (a look-behind), so a long run of word characters costs linear time, not quadratic.
+# Alternatives that open with a repeated class start only where that class starts (a
+# look-behind) and never give back what they matched (possessive), so a long run of
+# word characters costs linear time, not quadratic.
 _CODE_MARK = re.compile(
     r"[{}]|[\w\])]\(|\)\s*[;{.]|[=!<>]=|=>|&&|\|\||\w\s*=\s*[\w'\"(\[{!-]|;\s*$|"
-    r"^\s*(?://|/\*|\*/|<!--|-->|@media|@import|@font-face)|(?<![\w-])[\w-]+\s*:\s*[^\s;]+;|\"[\w@$-]+\"\s*:|"
+    r"^\s*(?://|/\*|\*/|<!--|-->|@media|@import|@font-face)|(?<![\w-])[\w-]++\s*:\s*[^\s;]++;|\"[\w@$-]+\"\s*:|"
     r"\\u[0-9a-fA-F]{4}|\\[nrt\"/]"
 )
 # A line is code from this many marks on ...

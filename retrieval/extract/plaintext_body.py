@@ -28,6 +28,8 @@ GAP_GROWTH_CAP = 12.0
 END_COST = 1e9
 # Words of prose that must precede a copyright or comments line for it to end the page.
 MIN_PROSE_BEFORE_END = 100
+# Lines from this many words on are paragraphs, which an article never repeats.
+REPEAT_MIN_WORDS = 8
 # Link lines in a row that make a navigation block.
 NAV_BLOCK_LINES = 4
 # Items a colon-introduced list must have for the core to be carried over it.
@@ -54,7 +56,26 @@ def find_body(lines: list[Line], *, exclude: frozenset[int] = frozenset()) -> Bo
     list_end = _extend_list(lines, end)
     kept = _filter(lines[start:end], exclude)
     kept += [line for line in lines[end:list_end] if line.index not in exclude]
+    kept = _drop_repeats(kept)
     return Body(start, list_end, tuple(kept)) if kept else None
+
+
+def _drop_repeats(kept: list[Line]) -> list[Line]:
+    """The body without second copies of its paragraphs.
+
+    A renderer that ignores style sheets keeps hidden copies of the text (a second
+    layout, a print version), and the core may span both; an article does not repeat a
+    paragraph word for word. Short lines (subheadings, list items) may repeat.
+    """
+    seen: set[str] = set()
+    out = []
+    for line in kept:
+        if line.words >= REPEAT_MIN_WORDS:
+            if line.text in seen:
+                continue
+            seen.add(line.text)
+        out.append(line)
+    return out
 
 
 def _page_end(lines: list[Line]) -> int:

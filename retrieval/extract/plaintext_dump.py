@@ -53,6 +53,12 @@ WRAP_SLACK = 15
 # ... and this share of the lines that could be filled (longer than the narrowest wrap
 # less the slack) must be (a menu of short items, however many, shows no width).
 WRAP_FILLED_SHARE = 0.25
+# ... it is no wider than the widest terminal setting in common use (a text whose lines
+# are all about this long or longer holds one paragraph per line) ...
+MAX_WRAP_WIDTH = 132
+# ... and most lines filled to it stop mid-sentence: a break the renderer made, not the
+# end of a paragraph of about that length.
+WRAP_OPEN_SHARE = 0.3
 # Share of the breakable lines that may still run past the width (a table row, a long
 # word-joined name, a preformatted block).
 WRAP_OVERFLOW_SHARE = 0.02
@@ -62,14 +68,20 @@ _UNBREAKABLE = re.compile(r"\]\(|://|=\"|[{}]")
 WRAP_MIN_FILLED = 5
 
 # Markdown: images first (they sit inside links), then links, then emphasis.
-_MD_IMAGE = re.compile(r"!\[[^\[\]]*\]\((?:\\.|[^)\\])*\)")
-_MD_LINK = re.compile(r"\[([^\[\]]*)\]\((?:\\.|[^)\\])*\)")
+# A target (with its title, and the spaces of a target wrapped across lines) runs to the
+# closing parenthesis and never over the "](" of another link, so a line of unclosed
+# "[a](b" is read about once, not once per bracket.
+_MD_TARGET = r"\((?:\\.|[^)\\\]]|\](?!\())*+\)"
+_LINK_CHUNK = re.compile(r"[^\s\[\]]*\]" + _MD_TARGET + r"\S*")
+_MD_IMAGE = re.compile(r"!\[[^\[\]]*+\]" + _MD_TARGET)
+_MD_LINK = re.compile(r"\[([^\[\]]*+)\]" + _MD_TARGET)
 # CommonMark lets any ASCII punctuation be escaped; writers escape "$", "*", "#" etc.
 _MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 # Pandoc's Markdown: fenced divs (":::" lines), attribute blocks after links and spans
 # ("{.class target=...}"), empty anchors ("[]{#id}"); reference-style link definitions.
 _MD_FENCE = re.compile(r"^:{3,}")
-_MD_ATTRIBUTES = re.compile(r"\{[#.][^{}]*\}|\{[\w-]+=[^{}]*\}")
+_MD_SPAN = re.compile(r"\[([^\[\]]*)\]\{[#.][^{}]*\}")
+_MD_ATTRIBUTES = re.compile(r"\{[#.][^{}]*(?:\}|$)|\{[\w-]+=[^{}]*\}")
 _MD_DEFINITION = re.compile(r"^\[[^\[\]]+\]:\s+\S+")
 _MD_REF_LINK = re.compile(r"\[([^\[\]]+)\]\[[^\[\]]*\]")
 # Markdown and e-mail style quotation marks opening a line.
@@ -98,7 +110,7 @@ _INDENTED_O = re.compile(r"^\s{2,}o\s+(?=\S)")
 _UNDERLINED = re.compile(r"(?<=[^\W_])_+(?=[^\W_])")
 # What such a dump shows as link text: a run between underscores ("_Title of story_")
 # or a word with joins in it.
-_UNDERLINED_SPAN = re.compile(r"(?<!\w)_[^_\s](?:[^_]*[^_\s])?_(?!\w)|\S*[^\W_]_+[^\W_]\S*")
+_UNDERLINED_SPAN = re.compile(r"(?<!\w)_[^_\s](?:[^_]*[^_\s])?_(?!\w)|(?<!\S)\S*?[^\W_]_+[^\W_]\S*")
 # Text in brackets left after link references are gone: image alternatives and form
 # controls of text browsers ("[photo]", "[Submit]"); it counts with the link text.
 _BRACKET_SPAN = re.compile(r"\[[^\[\]]{1,200}\]")
@@ -127,9 +139,10 @@ GLUED_WORD_SHARE = 0.1
 RUN_TOGETHER_CHARS = 4000
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[\"“‘]?[A-Z])")
 
-# Inline elements put on lines of their own: a line ending in a space (the space before
-# the next element) or a line starting with exactly one space (the space after it).
-_OPEN_END = re.compile(r"\S[ \t]$")
+# Inline elements put on lines of their own: a line ending mid-sentence in a space (the
+# space before the next element) or a line starting with exactly one space (the space
+# after it). A sentence end and a space is how many writers end any line: no sign.
+_OPEN_END = re.compile(r"[^\s.!?…。！？][ \t]$")
 _ONE_SPACE_START = re.compile(r"^ \S")
 # ... or a line opening with the punctuation that closes the sentence around the element.
 _CLOSING_START = re.compile(r"^[,.;:!?)\]](?:\s|$)")
@@ -200,12 +213,19 @@ def wrap_width(lines: list[str]) -> int | None:
     allowed = int(WRAP_OVERFLOW_SHARE * len(breakable))
     width = breakable[-1 - allowed] if len(breakable) > allowed else max(long_lines)
     width = max(width, MIN_WRAP_WIDTH)
-    # Markup lines and list items say nothing about the width; lines of text do.
-    text_lines = [w for w in breakable if w > MIN_WRAP_WIDTH - WRAP_SLACK]
-    filled = sum(1 for w in text_lines if width - WRAP_SLACK < w <= width)
-    if filled < WRAP_MIN_FILLED or filled < WRAP_FILLED_SHARE * len(text_lines):
+    if width > MAX_WRAP_WIDTH:
         return None
-    return width
+    # Markup lines and list items say nothing about the width; lines of text do.
+    text_lines = [
+        (w, line)
+        for w, line in zip(widths, nonblank, strict=True)
+        if w > MIN_WRAP_WIDTH - WRAP_SLACK and _could_wrap(line.strip())
+    ]
+    filled = [line for w, line in text_lines if width - WRAP_SLACK < w <= width]
+    if len(filled) < WRAP_MIN_FILLED or len(filled) < WRAP_FILLED_SHARE * len(text_lines):
+        return None
+    open_ended = sum(1 for line in filled if not lw.ends_sentence(line))
+    return width if open_ended >= WRAP_OPEN_SHARE * len(filled) else None
 
 
 def _could_wrap(line: str) -> bool:
@@ -226,30 +246,41 @@ def _starts_item(line: str) -> bool:
 
 def _rejoin_wrapped(lines: list[str], width: int) -> list[str]:
     """Join each line to the next when the next one's first word would not have fit."""
-    out: list[str] = []
+    out: list[list[str]] = []  # the pieces of each joined line (joined once, at the end)
     previous = ""  # the last physical line: its width decides, not the joined paragraph's
     for line in lines:
-        if out and line.strip() and previous.strip() and not _starts_item(line):
-            first_word = line.split()[0]
-            if columns(previous.rstrip()) + 1 + columns(first_word) > width:
-                right = line.strip()
-                if right.startswith(">") and previous.lstrip().startswith(">"):
-                    right = right.lstrip("> ")  # a quoted paragraph marks every line
-                out[-1] = _glue(out[-1].rstrip(), right)
-                previous = line
-                continue
-        out.append(line)
+        if (
+            out
+            and line.strip()
+            and previous.strip()
+            and not _starts_item(line)
+            and columns(previous.rstrip()) + 1 + columns(_first_chunk(line)) > width
+        ):
+            right = line.strip()
+            if right.startswith(">") and previous.lstrip().startswith(">"):
+                right = right.lstrip("> ")  # a quoted paragraph marks every line
+            _append(out[-1], right)
+            previous = line
+            continue
+        out.append([line])
         previous = line
-    return out
+    return ["".join(pieces) for pieces in out]
 
 
-def _glue(left: str, right: str) -> str:
-    """Two parts of one paragraph: a word broken after its hyphen, or a space between."""
-    if left.endswith("-") and len(left) > 1 and left[-2].isalpha() and right[:1].isalpha():
-        return left + right
-    if _is_unspaced(left[-1:]) and _is_unspaced(right[:1]):
-        return left + right
-    return left + " " + right
+def _first_chunk(line: str) -> str:
+    """What a wrapper could not break at the start of a line: its first word, or up to
+    the end of a link target that word opens (a title inside is not broken either)."""
+    stripped = line.lstrip()
+    linked = _LINK_CHUNK.match(stripped)
+    return linked.group() if linked else stripped.split(maxsplit=1)[0]
+
+
+def _append(pieces: list[str], right: str) -> None:
+    """Add a part to a paragraph: after a word broken at its hyphen, or after a space."""
+    left = pieces[-1] = pieces[-1].rstrip()
+    hyphenated = left.endswith("-") and left[-2:-1].isalpha() and right[:1].isalpha()
+    unspaced = _is_unspaced(left[-1:]) and _is_unspaced(right[:1])
+    pieces.append(right if hyphenated or unspaced else " " + right)
 
 
 def _is_unspaced(char: str) -> bool:
@@ -258,25 +289,31 @@ def _is_unspaced(char: str) -> bool:
 
 def _splits_inline(lines: list[str]) -> bool:
     nonblank = [line for line in lines if line.strip()]
-    hits = sum(1 for line in nonblank if _OPEN_END.search(line) or _ONE_SPACE_START.match(line))
+    hits = sum(1 for line in nonblank if _open_end(line) or _ONE_SPACE_START.match(line))
     return bool(nonblank) and hits >= INLINE_SPLIT_SHARE * len(nonblank)
+
+
+def _open_end(line: str) -> bool:
+    return bool(_OPEN_END.search(line[-2:]))  # only the end: joined lines grow long
 
 
 def _rejoin_inline(lines: list[str]) -> list[str]:
     """Put inline elements split onto lines of their own back into their sentence."""
-    out: list[str] = []
+    out: list[list[str]] = []  # the pieces of each joined line (joined once, at the end)
     for line in lines:
-        if out and line.strip() and out[-1].strip():
-            previous = out[-1]
+        if out and line.strip() and out[-1][-1].strip():
+            pieces = out[-1]
             # The appended line keeps its own end: a space there joins the next one too.
-            if _OPEN_END.search(previous) or _ONE_SPACE_START.match(line):
-                out[-1] = previous.rstrip() + " " + line.lstrip()
+            if _open_end(pieces[-1]) or _ONE_SPACE_START.match(line):
+                pieces[-1] = pieces[-1].rstrip()
+                pieces.append(" " + line.lstrip())
                 continue
             if _CLOSING_START.match(line):
-                out[-1] = previous.rstrip() + line.lstrip()
+                pieces[-1] = pieces[-1].rstrip()
+                pieces.append(line.lstrip())
                 continue
-        out.append(line)
-    return out
+        out.append([line])
+    return ["".join(pieces) for pieces in out]
 
 
 def _split_glued(line: str) -> list[str]:
@@ -320,7 +357,7 @@ def _clean(line: str, *, underlined: bool) -> tuple[str, bool] | None:
     if _MD_DEFINITION.match(stripped):
         return None
     if "{" in stripped:
-        stripped = _MD_ATTRIBUTES.sub("", stripped)
+        stripped = _MD_ATTRIBUTES.sub("", _MD_SPAN.sub(r"\1", stripped))
     if "<" in stripped:
         stripped = _HTML_TAG.sub(" ", stripped)
     if stripped.startswith(">"):

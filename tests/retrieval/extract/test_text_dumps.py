@@ -231,3 +231,9 @@ def test_first_link_block_after_the_article_ends_it() -> None:
         + [_wrap(after, 78)] * 3  # other pages' text (comments, teasers) after the menu
     )
     assert _body(text) == PARAS
+
+
+def test_hidden_second_copy_of_the_text_is_dropped() -> None:
+    # A renderer without style sheets keeps a hidden copy (a second layout) of the text.
+    text = "\n".join(["Council approves new cycle lanes", *PARAS, "Share", *PARAS])
+    assert _body(text) == PARAS
