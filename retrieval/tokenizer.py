@@ -127,14 +127,15 @@ class Tokenizer:
 
     def tokenize_spans(self, text: str, spans: Iterable[tuple[int, int]]) -> list[list[str]]:
         """``tokenize(text[start:end])`` for each span, normalising ``text`` only once when
-        that gives the same terms: for ASCII text, where normalisation is lower-casing,
-        one character for one, so a slice of the normalised text is the normalised slice.
+        that gives the same terms: for ASCII text, where normalisation maps one character
+        to one (lower case, the backtick to an apostrophe), so a slice of the normalised
+        text is the normalised slice.
         Other text is normalised span by span (NFKC and case folding may change lengths
         and join characters across a span's edge)."""
         if not text.isascii():
             return [self.tokenize(text[start:end]) for start, end in spans]
-        lowered = text.lower()
-        return [self._terms(lowered[start:end]) for start, end in spans]
+        normalized = _normalize(text)
+        return [self._terms(normalized[start:end]) for start, end in spans]
 
     def _terms(self, normalized: str) -> list[str]:
         out: list[str] = []
