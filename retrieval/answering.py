@@ -1,8 +1,11 @@
-"""Turning ranked stories into what people read: cited key sentences and snippets.
+"""Turning ranked stories into what people read: answers and topic snippets.
 
+A question (``ask``) is answered from the story that has the answer: the candidate
+stories are re-scored as whole articles and the best one's answering sentences come
+first (``retrieval.answer``). A topic (``news``) gets each top story's best snippet.
 Every sentence shown is verbatim from a stored article; citations are numbered in the
-order the answer first uses them, one per story, with the other outlets carrying the
-story listed under it.
+order the answer first quotes them, one per story, with the other outlets carrying the
+story listed under it; stories no sentence quotes are listed as related, not cited.
 """
 
 from __future__ import annotations
