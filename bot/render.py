@@ -182,8 +182,32 @@ def quoted_sentences(sentences: Sequence[AnswerSentence | str], cap: int) -> str
 
 def _page_label(answer: Answer) -> str:
     first = answer.offset + 1
-    last = answer.offset + len(answer.citations)
+    last = answer.offset + len(answer.citations) + len(answer.related)
     return f"results {first}–{last}" + (" · more available" if answer.has_more else "")
+
+
+def add_related_field(embed: discord.Embed, related: Sequence[Citation], budget: int) -> int:
+    """One "Related" field: the page's other matching stories, which no sentence quotes,
+    as linked titles while they fit in ``budget``; returns the characters used."""
+    if not related or budget < FIELD_SHARE_MIN or len(embed.fields) >= EMBED_FIELDS_MAX:
+        return 0
+    name = "Related"
+    cap = min(EMBED_FIELD_VALUE_MAX, budget - len(name))
+    share = cap // len(related)
+    lines: list[str] = []
+    used = 0
+    for citation in related:
+        prefix = f"[{citation.n}] "
+        line = prefix + linked_title(citation.title, citation.url, share - len(prefix) - 1)
+        if used + text_len(line) + 1 > cap:
+            break
+        lines.append(line)
+        used += text_len(line) + 1
+    if not lines:
+        return 0
+    value = "\n".join(lines)
+    embed.add_field(name=name, value=value, inline=False)
+    return len(name) + text_len(value)
 
 
 def ask_payload(answer: Answer) -> Payload:
@@ -196,6 +220,7 @@ def ask_payload(answer: Answer) -> Payload:
     sources = answer.citations[:ANSWER_FIELDS_MAX]
     # Sources may take at most half of the budget; the answer itself gets the rest.
     used = add_citation_fields(embed, sources, avail // 2, snippet=False)
+    used += add_related_field(embed, answer.related, avail // 2 - used)
     if answer.sentences:
         desc_cap = min(EMBED_DESCRIPTION_MAX, avail - used)
         embed.description = quoted_sentences(answer.sentences, desc_cap)
@@ -240,7 +265,7 @@ def citations_payload(answer: Answer) -> Payload:
     embed.set_footer(text=footer)
     avail = EMBEDS_TOTAL_MAX - text_len(embed.title or "") - text_len(footer)
     if answer.citations:
-        add_citation_fields(embed, answer.citations, avail, snippet=True)
+        add_citation_fields(embed, (*answer.citations, *answer.related), avail, snippet=True)
     else:
         embed.description = "No sources for this answer."
     return Payload(embeds=[embed])

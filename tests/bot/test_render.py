@@ -182,3 +182,34 @@ def test_embeds_are_real_discord_embeds() -> None:
     for embed in news_payload(_answer()).embeds:
         assert isinstance(embed, discord.Embed)
         assert embed.to_dict()["type"] == "rich"
+
+
+def test_ask_payload_lists_unquoted_stories_as_related() -> None:
+    cited = story(1)
+    related = (dataclasses.replace(story(2), n=2), dataclasses.replace(story(3), n=3))
+    answer = Answer(
+        "seoul wellington",
+        (AnswerSentence("Key sentence 1.", (1,)),),
+        (cited,),
+        0,
+        True,
+        related=related,
+    )
+    payload = ask_payload(answer)
+    _valid(payload)
+    (embed,) = payload.embeds
+    assert [f.name for f in embed.fields] == ["[1] Yonhap · 2024-11-15", "Related"]
+    related_lines = embed.fields[1].value.splitlines()
+    assert [line.split()[0] for line in related_lines] == ["[2]", "[3]"]
+    assert "Headline number 2" in related_lines[0]
+    assert "results 1–3" in (embed.footer.text or "")
+    # The Sources button lists them too, after the cited story.
+    (sources,) = citations_payload(answer).embeds
+    assert [f.name.split()[0] for f in sources.fields] == ["[1]", "[2]", "[3]"]
+
+
+def test_related_stories_never_break_the_limits() -> None:
+    long_title = "A very long headline " * 40
+    related = tuple(dataclasses.replace(story(i), n=i, title=long_title) for i in range(2, 12))
+    payload = ask_payload(_answer(1, related=related))
+    _valid(payload)
