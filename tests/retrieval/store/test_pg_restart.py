@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.config import settings_from_mapping
-from retrieval.errors import StorageUnavailable
+from retrieval.errors import EXIT_UNAVAILABLE, StorageUnavailable
 from retrieval.results import Scope
 from retrieval.service import NewsService
 from tests.conftest import on_postgresql
@@ -106,7 +106,7 @@ def test_a_restart_under_load_is_answered_with_try_again_and_recovers(
             with pytest.raises(StorageUnavailable, match="try again"):
                 service.ingest_article(extracted(3), name="gen-3", scope=Scope())
             cli = run(newsbot_command(write_config(settings, tmp_path), "ask", "x"), CLI_TIMEOUT)
-            assert cli.returncode == 1 and "try again" in cli.stderr, cli.stderr
+            assert cli.returncode == EXIT_UNAVAILABLE and "try again" in cli.stderr, cli.stderr
             cli_text = cli.stderr.strip()
             answered = load.outcomes["answered"]
             server.start()
