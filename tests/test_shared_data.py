@@ -8,7 +8,7 @@ from tests.shared_data import SEED, SHARED, SharedData
 
 
 def test_absent_shared_data_skips_the_test() -> None:
-    with pytest.raises(pytest.skip.Exception, match="no-such-folder/x.txt is absent"):
+    with pytest.raises(pytest.skip.Exception, match=r"no-such-folder/x\.txt is absent"):
         SharedData().path("no-such-folder", "x.txt")
 
 
