@@ -24,6 +24,7 @@ from retrieval.errors import NewsbotError
 
 if TYPE_CHECKING:
     from bot.app import NewsBot
+    from bot.render import Payload
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,11 @@ class FeatureCog(commands.Cog):
             interaction = target
         if interaction is not None:
             self.bot.acks.acknowledged(interaction)
+
+    @staticmethod
+    async def reply_privately(interaction: discord.Interaction[Any], payload: Payload) -> None:
+        """Send ``payload`` as an ephemeral followup of an acknowledged interaction."""
+        await interaction.followup.send(**payload.send_kwargs(), ephemeral=True)
 
     async def engine_choices(
         self, what: str, fn: Callable[P, list[T]], /, *args: P.args, **kwargs: P.kwargs

@@ -12,11 +12,10 @@ from discord import app_commands
 
 from bot.admin import acquire_fetcher, admin_group, admin_only, release_fetcher
 from bot.app import NewsBot
-from bot.choices import fit_choices
+from bot.choices import chosen_id, fit_choices
 from bot.cog_base import FeatureCog
 from bot.flow import scope_of
 from bot.limits import CHOICES_MAX
-from bot.render import Payload
 from bot.render_admin import article_choice_name, forgot_payload, ingest_payload
 from retrieval.admin import MAX_ID_DIGITS, ingest_url, own_titles
 from retrieval.errors import ArticleNotFound, EngineUnavailable
@@ -25,10 +24,6 @@ from retrieval.ingest import IngestOutcome
 
 # Longest URL accepted (the fetcher refuses longer ones anyway).
 URL_MAX = 2000
-
-
-async def _reply(interaction: discord.Interaction[NewsBot], payload: Payload) -> None:
-    await interaction.followup.send(**payload.send_kwargs(), ephemeral=True)
 
 
 class AdminIngestCog(FeatureCog, name="Admin ingest"):
@@ -66,7 +61,7 @@ class AdminIngestCog(FeatureCog, name="Admin ingest"):
             url.strip(),
             scope=scope_of(interaction.guild_id),
         )
-        await _reply(interaction, ingest_payload(url.strip(), outcomes))
+        await self.reply_privately(interaction, ingest_payload(url.strip(), outcomes))
 
     @ingest.command(name="file", description="Store the articles in an HTML, TXT or JSONL file")
     @app_commands.describe(file="An .html page, a .txt scrape, or .jsonl with one article a line")
@@ -76,7 +71,7 @@ class AdminIngestCog(FeatureCog, name="Admin ingest"):
     ) -> None:
         await self.acknowledge(interaction, ephemeral=True)
         outcomes = await self._ingest_attachment(interaction, file)
-        await _reply(interaction, ingest_payload(file.filename, outcomes))
+        await self.reply_privately(interaction, ingest_payload(file.filename, outcomes))
 
     async def _ingest_attachment(
         self, interaction: discord.Interaction[NewsBot], file: discord.Attachment
@@ -109,13 +104,11 @@ class AdminIngestCog(FeatureCog, name="Admin ingest"):
         article: app_commands.Range[str, 1, MAX_ID_DIGITS],
     ) -> None:
         await self.acknowledge(interaction, ephemeral=True)
-        ref = article.strip()
-        if not ref.isdigit():
-            raise ArticleNotFound(ref)
+        article_id = chosen_id(article, ArticleNotFound)
         title = await self.bot.run_engine(
-            self.bot.service.forget, int(ref), scope=scope_of(interaction.guild_id)
+            self.bot.service.forget, article_id, scope=scope_of(interaction.guild_id)
         )
-        await _reply(interaction, forgot_payload(title))
+        await self.reply_privately(interaction, forgot_payload(title))
 
     @forget.autocomplete("article")
     @admin_only

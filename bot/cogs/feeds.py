@@ -19,7 +19,7 @@ from discord.ext import tasks
 
 from bot.admin import acquire_fetcher, admin_group, admin_only, release_fetcher
 from bot.app import NewsBot
-from bot.choices import fit_choices
+from bot.choices import chosen_id, fit_choices
 from bot.cog_base import FeatureCog
 from bot.flow import scope_of
 from bot.render import Payload
@@ -157,14 +157,14 @@ class FeedsCog(FeatureCog, name="Feeds"):
             interaction.channel_id,
             interaction.user.id,
         )
-        await self._reply(interaction, feed_added_payload(info))
+        await self.reply_privately(interaction, feed_added_payload(info))
 
     @feed.command(name="list", description="The feeds this server follows, and how they are doing")
     @admin_only
     async def list_feeds(self, interaction: discord.Interaction[NewsBot]) -> None:
         await self.acknowledge(interaction, ephemeral=True)
         infos = await self.bot.run_engine(self.manager.list, scope_of(interaction.guild_id))
-        await self._reply(interaction, feed_list_payload(infos))
+        await self.reply_privately(interaction, feed_list_payload(infos))
 
     @feed.command(name="remove", description="Stop following a feed (its articles stay)")
     @app_commands.describe(feed="Pick the feed, or give its id from /feed list")
@@ -175,13 +175,11 @@ class FeedsCog(FeatureCog, name="Feeds"):
         feed: app_commands.Range[str, 1, FEED_REF_MAX],
     ) -> None:
         await self.acknowledge(interaction, ephemeral=True)
-        ref = feed.strip()
-        if not ref.isdigit():
-            raise FeedNotFound(ref)
+        feed_id = chosen_id(feed, FeedNotFound)
         info = await self.bot.run_engine(
-            self.manager.remove, int(ref), scope_of(interaction.guild_id)
+            self.manager.remove, feed_id, scope_of(interaction.guild_id)
         )
-        await self._reply(interaction, feed_removed_payload(info))
+        await self.reply_privately(interaction, feed_removed_payload(info))
 
     @remove.autocomplete("feed")
     @admin_only
@@ -199,10 +197,6 @@ class FeedsCog(FeatureCog, name="Feeds"):
             app_commands.Choice(name=feed_choice_name(info), value=str(info.feed_id))
             for info in matching
         )
-
-    @staticmethod
-    async def _reply(interaction: discord.Interaction[NewsBot], payload: Payload) -> None:
-        await interaction.followup.send(**payload.send_kwargs(), ephemeral=True)
 
 
 async def setup(bot: NewsBot) -> None:
