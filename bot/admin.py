@@ -1,9 +1,11 @@
 """What admin commands share: who may run them, and the one fetcher they fetch with.
 
-Admin commands carry ``default_permissions(manage_guild=True)`` so Discord hides them
-from other members, but a server can override that in its integration settings, so the
-bot checks again when a command runs: the member needs Manage Server, or the role named
-in ``settings.bot.admin_role``.
+Every admin command lives in a group made by ``admin_group``, which carries
+``default_permissions(manage_guild=True)`` so Discord hides it from other members. A
+server can override that in its integration settings, so each command (and each
+autocomplete that reads the engine) is also decorated with ``admin_only``, which checks
+when it runs: the member needs Manage Server, or the role named in
+``settings.bot.admin_role``. A test walks the command tree to keep it so.
 """
 
 from __future__ import annotations
@@ -64,6 +66,16 @@ def require_admin(interaction: discord.Interaction[Any]) -> bool:
 
 # The decorator for admin commands and their autocompletes.
 admin_only = app_commands.check(require_admin)
+
+
+def admin_group(name: str, description: str) -> app_commands.Group:
+    """A slash command group for admins: server-only, hidden from other members."""
+    return app_commands.Group(
+        name=name,
+        description=description,
+        guild_only=True,
+        default_permissions=ADMIN_PERMISSIONS,
+    )
 
 
 class _SharedFetcher:

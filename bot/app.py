@@ -37,7 +37,7 @@ from bot.engine import AckTracker, EngineRunner
 from bot.errors import report_error
 from bot.rest import UNREACHABLE, unreachable
 from retrieval.config import Settings
-from retrieval.errors import ConfigError, NewsbotError
+from retrieval.errors import ConfigError, EngineUnavailable, NewsbotError
 from retrieval.worker.runner import Worker
 
 if TYPE_CHECKING:
@@ -148,8 +148,14 @@ class NewsBot(commands.AutoShardedBot):
     @property
     def service(self) -> NewsService:
         if self._service is None:
-            raise RuntimeError("this bot was built only to register slash commands")
+            raise EngineUnavailable("this bot was built only to register slash commands")
         return self._service
+
+    @property
+    def has_engine(self) -> bool:
+        """False for a bot built only to register slash commands (``newsbot sync``): its
+        cogs start no background jobs."""
+        return self._service is not None
 
     async def holds(self, job: str) -> bool:
         """Whether this process may run the background ``job`` now (takes or renews its lease)."""

@@ -7,7 +7,7 @@ user sees no suggestions at all; every autocomplete in the cogs returns through
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from discord import app_commands
@@ -38,3 +38,12 @@ def fit_choices(
         if len(out) == CHOICES_MAX:
             break
     return out
+
+
+def chosen_id(ref: str, not_found: Callable[[str], Exception]) -> int:
+    """The numeric id an admin typed or picked (autocompletes send ids as text), or
+    ``not_found(ref)`` raised when it is not one."""
+    ref = ref.strip()
+    if not ref.isdigit():
+        raise not_found(ref)
+    return int(ref)

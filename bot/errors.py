@@ -22,12 +22,13 @@ from discord.ext import commands
 from bot.limits import CONTENT_MAX
 from bot.render import NO_MENTIONS
 from bot.text import fit_rich
-from retrieval.errors import NewsbotError, StorageUnavailable
+from retrieval.errors import EngineUnavailable, NewsbotError, StorageUnavailable
 
 log = logging.getLogger(__name__)
 
 STORAGE_DOWN = "The database is unavailable, try again in a moment."
 DISCORD_DOWN = "Discord is having trouble right now, try again in a moment."
+ENGINE_DOWN = "The news engine is not running in this bot; an admin needs to restart it."
 NOT_IN_DMS = "This command only works in a server."
 NOT_ALLOWED = "You can't use this command here."
 # Bytes of randomness in an error id (8 hex digits): unique enough to grep a day of logs.
@@ -80,6 +81,10 @@ def _expected(error: BaseException) -> str | None:
         return f"Slow down: try again in {max(1, math.ceil(error.retry_after))} s."
     if isinstance(error, StorageUnavailable):
         return STORAGE_DOWN
+    if isinstance(error, EngineUnavailable):
+        # A deployment fault (a command reached a bot started without its engine), not
+        # something the user can change: logged as a warning by ``explain``.
+        return ENGINE_DOWN
     if isinstance(error, discord.DiscordServerError):
         # Discord answered 5xx to every one of discord.py's retries: an outage on its
         # side, not a bug on ours (logged as a warning by ``explain``).
@@ -110,7 +115,7 @@ def explain(error: BaseException) -> ErrorReply:
         return ErrorReply(None)
     text = _expected(error)
     if text is not None:
-        level = logging.WARNING if text is DISCORD_DOWN else logging.INFO
+        level = logging.WARNING if text in (DISCORD_DOWN, ENGINE_DOWN) else logging.INFO
         log.log(level, "user-facing error %s: %s", type(error).__name__, error)
         return ErrorReply(text)
     error_id = new_error_id()

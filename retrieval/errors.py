@@ -157,6 +157,18 @@ class ServiceUnreachable(NewsbotError):
         self.service = service
 
 
+class EngineUnavailable(NewsbotError):
+    """The engine (the database and index behind a command) is not running in this
+    process: a bot built only to register slash commands, or a part asked for before its
+    cog was loaded. ``part`` names what was asked for."""
+
+    exit_code: ClassVar[int] = EXIT_UNAVAILABLE
+
+    def __init__(self, reason: str, *, part: str = "engine") -> None:
+        super().__init__(reason)
+        self.part = part
+
+
 class IndexSnapshotError(NewsbotError):
     """A saved index snapshot is missing, corrupt or from another format version."""
 

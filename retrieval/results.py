@@ -2,12 +2,23 @@
 
 Plain frozen dataclasses: no ORM objects escape the engine, so a caller can render
 them on any thread after the database session that produced them is closed.
+
+``cite_article`` is the one way a stored article becomes a ``Citation``: answers, news
+pages and trend peaks cite articles with the same title, outlet, link, ids and
+publication time (in the publisher's own zone); callers pass only what differs (the
+excerpt, its marks, the score, the other outlets).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    # Only read here, never imported at run time: the results stay free of the ORM.
+    from retrieval.store.models import Article
 
 
 @dataclass(frozen=True)
@@ -136,3 +147,54 @@ class Trend:
     @property
     def total(self) -> int:
         return sum(d.count for d in self.days)
+
+
+# Building results from stored articles ------------------------------------------------
+
+
+def published_local(article: Article) -> datetime | None:
+    """Publication time in the publisher's own zone when it is known."""
+    if article.published is None:
+        return None
+    if article.published_offset is None:
+        return article.published.astimezone(UTC)
+    zone = timezone(timedelta(minutes=article.published_offset))
+    return article.published.astimezone(zone)
+
+
+def other_source(article: Article) -> OtherSource:
+    """``article`` as another outlet carrying a cited story."""
+    return OtherSource(
+        article_id=article.id,
+        title=article.title,
+        source=article.source_name,
+        url=article.url,
+        published=published_local(article),
+        external_id=article.external_id,
+    )
+
+
+def cite_article(
+    n: int,
+    article: Article,
+    *,
+    snippet: str,
+    marks: tuple[tuple[int, int], ...] = (),
+    score: float = 0.0,
+    also: Iterable[Article] = (),
+) -> Citation:
+    """Citation ``[n]`` of ``article``, quoting ``snippet``; ``also`` are other outlets
+    carrying the same story."""
+    return Citation(
+        n=n,
+        article_id=article.id,
+        title=article.title,
+        source=article.source_name,
+        published=published_local(article),
+        url=article.url,
+        snippet=snippet,
+        marks=marks,
+        score=score,
+        also=tuple(other_source(other) for other in also),
+        external_id=article.external_id,
+    )

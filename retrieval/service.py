@@ -29,7 +29,7 @@ from retrieval.errors import (
     StorageUnavailable,
 )
 from retrieval.extract import ExtractedArticle, ExtractOptions, extract_bytes, extract_path
-from retrieval.index import BM25Index
+from retrieval.index import BM25Index, PassageFilter
 from retrieval.ingest import IngestOutcome, prepare, store
 from retrieval.ranking import Ranker
 from retrieval.ranking.texts import session_passage_tokens
@@ -42,6 +42,8 @@ from retrieval.results import (
     SearchFilters,
     SourceStats,
     Trend,
+    cite_article,
+    published_local,
 )
 from retrieval.sentences import Span
 from retrieval.store.database import make_engine, make_sessionmaker, migrate
@@ -398,6 +400,25 @@ class NewsService:
             ids = {row[0]: row[1] for row in rows}
         return [(ids.get(a) or str(a), score) for a, score in ranked]
 
+    def article_hits(
+        self, tokens: Sequence[str], passage_filter: PassageFilter, k: int
+    ) -> list[tuple[int, float]]:
+        """The ``k`` best passages for ``tokens`` as (article id, score), best first; an
+        article appears once per matching passage (trends, digests)."""
+        with self._lock:
+            return [
+                (self.index.article_of(hit.passage_id), hit.score)
+                for hit in self.index.search(tokens, k, passage_filter)
+            ]
+
+    @contextmanager
+    def index_held(self) -> Iterator[BM25Index]:
+        """The index, with no search or catch-up running on it until the block ends: for
+        callers outside the service that change it (bulk ingest adds passages directly).
+        Searches go through the service's methods, which hold it themselves."""
+        with self._lock:
+            yield self.index
+
     def ranker(self, session: Session) -> Ranker:
         """The configured ranking over the index, reading passage text through ``session``."""
         return Ranker(
@@ -416,7 +437,7 @@ class NewsService:
                 article_id=article.id,
                 title=article.title,
                 source=article.source_name,
-                published=answering.published_local(article),
+                published=published_local(article),
                 url=article.url,
                 sentences=tuple(_texts(article.body, spans)),
             )
@@ -452,29 +473,17 @@ class NewsService:
         tokens = search.query_tokens(self.tokenizer, query)
         with self.unit_of_work() as session:
             passage_filter = search.build_filter(session, scope, filters)
-            with self._lock:
-                found = self.index.search(tokens, TREND_MAX_PASSAGES, passage_filter)
-                best: dict[int, float] = {}
-                for hit in found:
-                    best.setdefault(self.index.article_of(hit.passage_id), hit.score)
+            best: dict[int, float] = {}
+            for article_id, score in self.article_hits(tokens, passage_filter, TREND_MAX_PASSAGES):
+                best.setdefault(article_id, score)
             day_list, per_day = catalog.day_counts(session, list(best), since, now)
             peaks = sorted(per_day.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:TREND_PEAKS]
             citations: list[Citation] = []
             for n, (_day, ids) in enumerate(peaks, start=1):
                 top = max(ids, key=lambda a: best[a])
                 article = session.get_one(Article, top)
-                citations.append(
-                    Citation(
-                        n=n,
-                        article_id=article.id,
-                        title=article.title,
-                        source=article.source_name,
-                        published=answering.published_local(article),
-                        url=article.url,
-                        snippet=article.description or "",
-                        score=best[top],
-                    )
-                )
+                snippet = article.description or ""
+                citations.append(cite_article(n, article, snippet=snippet, score=best[top]))
             return Trend(query=query, days=tuple(day_list), peaks=tuple(citations))
 
     def record_feedback(

@@ -20,11 +20,10 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import NullPool
 
 from retrieval.config import ENV_DATA_DIR, Settings, settings_from_mapping
+from tests.shared_data import ROOT, SAMPLES, SharedData
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT / "samples"
-SHARED = ROOT.parent / "shared"
-SEED = SHARED / "seeds" / "000_546bd0455f068fcd.txt"
+__all__ = ["ROOT", "SAMPLES"]  # re-exported for older imports; new code uses tests.shared_data
+
 # Set to a SQLAlchemy URL (e.g. a PostgreSQL database) to run the suite against it.
 TEST_DATABASE_URL = os.environ.get("NEWSBOT_TEST_DATABASE_URL", "")
 # Prefix of the per-test schemas on PostgreSQL.
@@ -126,6 +125,13 @@ def _drop_test_schemas() -> Iterator[None]:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path)
+
+
+@pytest.fixture
+def shared_data() -> SharedData:
+    """The shared reference data (``../shared``): the seed page and any other file in it,
+    each skipping the test when absent."""
+    return SharedData()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -7,50 +7,31 @@ admin sees them) and say what was stored or exactly why not.
 
 from __future__ import annotations
 
-import logging
-
 import discord
 from discord import app_commands
-from discord.ext import commands
 
-from bot.admin import ADMIN_PERMISSIONS, acquire_fetcher, admin_only, release_fetcher
+from bot.admin import acquire_fetcher, admin_group, admin_only, release_fetcher
 from bot.app import NewsBot
-from bot.choices import fit_choices
+from bot.choices import chosen_id, fit_choices
+from bot.cog_base import FeatureCog
 from bot.flow import scope_of
 from bot.limits import CHOICES_MAX
-from bot.render import Payload
 from bot.render_admin import article_choice_name, forgot_payload, ingest_payload
 from retrieval.admin import MAX_ID_DIGITS, ingest_url, own_titles
-from retrieval.errors import ArticleNotFound, NewsbotError
+from retrieval.errors import ArticleNotFound, EngineUnavailable
 from retrieval.fetch import Fetcher
 from retrieval.ingest import IngestOutcome
-
-log = logging.getLogger(__name__)
 
 # Longest URL accepted (the fetcher refuses longer ones anyway).
 URL_MAX = 2000
 
 
-async def _reply(interaction: discord.Interaction[NewsBot], payload: Payload) -> None:
-    await interaction.followup.send(**payload.send_kwargs(), ephemeral=True)
-
-
-class AdminIngestCog(commands.Cog, name="Admin ingest"):
-    ingest = app_commands.Group(
-        name="ingest",
-        description="Add articles to this server's collection (admins)",
-        guild_only=True,
-        default_permissions=ADMIN_PERMISSIONS,
-    )
-    article = app_commands.Group(
-        name="article",
-        description="Manage the articles this server added (admins)",
-        guild_only=True,
-        default_permissions=ADMIN_PERMISSIONS,
-    )
+class AdminIngestCog(FeatureCog, name="Admin ingest"):
+    ingest = admin_group("ingest", "Add articles to this server's collection (admins)")
+    article = admin_group("article", "Manage the articles this server added (admins)")
 
     def __init__(self, bot: NewsBot) -> None:
-        self.bot = bot
+        super().__init__(bot)
         self._fetcher: Fetcher | None = None
 
     async def cog_load(self) -> None:
@@ -63,7 +44,7 @@ class AdminIngestCog(commands.Cog, name="Admin ingest"):
     @property
     def fetcher(self) -> Fetcher:
         if self._fetcher is None:
-            raise RuntimeError("the admin ingest cog is not loaded")
+            raise EngineUnavailable("the admin ingest cog is not loaded", part="fetcher")
         return self._fetcher
 
     @ingest.command(name="url", description="Fetch a web page and store its article")
@@ -72,7 +53,7 @@ class AdminIngestCog(commands.Cog, name="Admin ingest"):
     async def ingest_url(
         self, interaction: discord.Interaction[NewsBot], url: app_commands.Range[str, 1, URL_MAX]
     ) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.acknowledge(interaction, ephemeral=True)
         outcomes = await self.bot.run_engine(
             ingest_url,
             self.bot.service,
@@ -80,7 +61,7 @@ class AdminIngestCog(commands.Cog, name="Admin ingest"):
             url.strip(),
             scope=scope_of(interaction.guild_id),
         )
-        await _reply(interaction, ingest_payload(url.strip(), outcomes))
+        await self.reply_privately(interaction, ingest_payload(url.strip(), outcomes))
 
     @ingest.command(name="file", description="Store the articles in an HTML, TXT or JSONL file")
     @app_commands.describe(file="An .html page, a .txt scrape, or .jsonl with one article a line")
@@ -88,9 +69,9 @@ class AdminIngestCog(commands.Cog, name="Admin ingest"):
     async def ingest_file(
         self, interaction: discord.Interaction[NewsBot], file: discord.Attachment
     ) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.acknowledge(interaction, ephemeral=True)
         outcomes = await self._ingest_attachment(interaction, file)
-        await _reply(interaction, ingest_payload(file.filename, outcomes))
+        await self.reply_privately(interaction, ingest_payload(file.filename, outcomes))
 
     async def _ingest_attachment(
         self, interaction: discord.Interaction[NewsBot], file: discord.Attachment
@@ -122,32 +103,26 @@ class AdminIngestCog(commands.Cog, name="Admin ingest"):
         interaction: discord.Interaction[NewsBot],
         article: app_commands.Range[str, 1, MAX_ID_DIGITS],
     ) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        ref = article.strip()
-        if not ref.isdigit():
-            raise ArticleNotFound(ref)
+        await self.acknowledge(interaction, ephemeral=True)
+        article_id = chosen_id(article, ArticleNotFound)
         title = await self.bot.run_engine(
-            self.bot.service.forget, int(ref), scope=scope_of(interaction.guild_id)
+            self.bot.service.forget, article_id, scope=scope_of(interaction.guild_id)
         )
-        await _reply(interaction, forgot_payload(title))
+        await self.reply_privately(interaction, forgot_payload(title))
 
     @forget.autocomplete("article")
     @admin_only
     async def article_choices(
         self, interaction: discord.Interaction[NewsBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        try:
-            titles = await self.bot.run_engine(
-                own_titles,
-                self.bot.service,
-                scope=scope_of(interaction.guild_id),
-                prefix=str(current),
-                limit=CHOICES_MAX,
-            )
-        except NewsbotError as exc:
-            # An autocomplete cannot show an error; the command itself will report it.
-            log.warning("article autocomplete failed: %s", exc.reason)
-            return []
+        titles = await self.engine_choices(
+            "article",
+            own_titles,
+            self.bot.service,
+            scope=scope_of(interaction.guild_id),
+            prefix=str(current),
+            limit=CHOICES_MAX,
+        )
         return fit_choices(
             app_commands.Choice(name=article_choice_name(t), value=str(t.article_id))
             for t in titles

@@ -16,6 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import NewsBot
+from bot.cog_base import FeatureCog
 from bot.conversation import Turn
 from bot.cooldown import interaction_cooldown
 from bot.errors import report_error
@@ -51,10 +52,7 @@ def mentions_bot(message: discord.Message, bot_id: int) -> bool:
     )
 
 
-class AskCog(commands.Cog, name="Ask"):
-    def __init__(self, bot: NewsBot) -> None:
-        self.bot = bot
-
+class AskCog(FeatureCog, name="Ask"):
     @app_commands.command(
         name="ask", description="Ask a question; get key sentences from the news, cited"
     )
@@ -65,8 +63,7 @@ class AskCog(commands.Cog, name="Ask"):
         interaction: discord.Interaction[NewsBot],
         question: app_commands.Range[str, 1, QUESTION_MAX],
     ) -> None:
-        await interaction.response.defer(thinking=True)
-        self.bot.acks.acknowledged(interaction)  # held engine calls may start now
+        await self.acknowledge(interaction)
         turn = Turn("ask", question, scope_of(interaction.guild_id), interaction.user.id)
         await answer_turn(self.bot, turn, interaction_sender(interaction))
 

@@ -1,7 +1,7 @@
 """``/digest``: scheduled posts of what is new, and the loop that posts them.
 
-Admins (Manage Server, or the role named in ``[bot] admin_role``, checked when the
-command runs) set, list, remove and preview digests. A ``tasks.loop`` started in
+Admins (``bot.admin``: Manage Server, or the role named in ``[bot] admin_role``, checked
+when the command runs) set, list, remove and preview digests. A ``tasks.loop`` started in
 ``cog_load`` runs the engine's scheduler every ``[digest] loop_seconds`` in a thread of
 its own, so waiting on Discord never holds a worker that answers questions; the
 scheduler claims each due run in the database before anything is sent.
@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
-from discord.ext import commands, tasks
+from discord.ext import tasks
 
+from bot.admin import admin_group, admin_only
 from bot.app import NewsBot
 from bot.choices import fit_choices
+from bot.cog_base import FeatureCog
 from bot.digest_post import DiscordPoster
 from bot.digest_render import (
     digest_payloads,
@@ -32,7 +34,7 @@ from bot.digest_render import (
 from bot.limits import CHOICES_MAX
 from bot.render import NO_MENTIONS
 from retrieval.digest.settings import MAX_STORIES_LIMIT
-from retrieval.errors import NewsbotError
+from retrieval.errors import EngineUnavailable
 from retrieval.worker.jobs import DIGESTS_JOB
 
 if TYPE_CHECKING:
@@ -49,28 +51,11 @@ ZONE_MAX = 64
 TOPICS_MAX = 300
 
 
-def is_digest_admin(interaction: discord.Interaction[Any]) -> bool:
-    """Manage Server, or the configured admin role (by name), in this server."""
-    if interaction.guild is None:
-        return False
-    if interaction.permissions.manage_guild:
-        return True
-    wanted: str = interaction.client.settings.bot.admin_role
-    user = interaction.user
-    return (
-        bool(wanted)
-        and isinstance(user, discord.Member)
-        and any(role.name == wanted for role in user.roles)
-    )
-
-
-class DigestCog(commands.Cog, name="Digest"):
-    digest = app_commands.Group(
-        name="digest", description="Scheduled digests of new stories", guild_only=True
-    )
+class DigestCog(FeatureCog, name="Digest"):
+    digest = admin_group("digest", "Scheduled digests of new stories")
 
     def __init__(self, bot: NewsBot) -> None:
-        self.bot = bot
+        super().__init__(bot)
         self.digests: DigestService | None = None
         self.scheduler: DigestScheduler | None = None
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="newsbot-digest")
@@ -78,10 +63,9 @@ class DigestCog(commands.Cog, name="Digest"):
 
     # ------------------------------------------------------------ life cycle
     async def cog_load(self) -> None:
-        try:
-            news = self.bot.service
-        except RuntimeError:
+        if not self.bot.has_engine:
             return  # a bot built only to register commands: nothing to schedule
+        news = self.bot.service
         # The engine is imported when there is one to run (see bot.app).
         from retrieval.digest.scheduler import DigestScheduler  # noqa: PLC0415
         from retrieval.digest.service import DigestService  # noqa: PLC0415
@@ -124,7 +108,7 @@ class DigestCog(commands.Cog, name="Digest"):
 
     def _service(self) -> DigestService:
         if self.digests is None:
-            raise RuntimeError("digests need the engine; this bot has none")
+            raise EngineUnavailable("digests need the engine; this bot has none", part="digests")
         return self.digests
 
     # ------------------------------------------------------------- commands
@@ -138,7 +122,7 @@ class DigestCog(commands.Cog, name="Digest"):
         max_stories=f"Stories per digest (1-{MAX_STORIES_LIMIT})",
         mention_role="A role to ping with each digest",
     )
-    @app_commands.check(is_digest_admin)
+    @admin_only
     async def set_digest(
         self,
         interaction: discord.Interaction[NewsBot],
@@ -152,7 +136,7 @@ class DigestCog(commands.Cog, name="Digest"):
     ) -> None:
         from retrieval.digest.results import ScheduleRequest  # noqa: PLC0415
 
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.acknowledge(interaction, ephemeral=True)
         refusal = _cannot_post(channel)
         if refusal is not None:
             await interaction.followup.send(refusal, ephemeral=True, allowed_mentions=NO_MENTIONS)
@@ -175,9 +159,9 @@ class DigestCog(commands.Cog, name="Digest"):
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @digest.command(name="list", description="The digests scheduled in this server")
-    @app_commands.check(is_digest_admin)
+    @admin_only
     async def list_digests(self, interaction: discord.Interaction[NewsBot]) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.acknowledge(interaction, ephemeral=True)
         schedules = await self.bot.run_engine(
             self._service().list_schedules, _guild_id(interaction)
         )
@@ -187,9 +171,9 @@ class DigestCog(commands.Cog, name="Digest"):
 
     @digest.command(name="remove", description="Stop a scheduled digest")
     @app_commands.describe(schedule="The digest to stop")
-    @app_commands.check(is_digest_admin)
+    @admin_only
     async def remove_digest(self, interaction: discord.Interaction[NewsBot], schedule: int) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.acknowledge(interaction, ephemeral=True)
         info = await self.bot.run_engine(
             self._service().remove_schedule, _guild_id(interaction), schedule
         )
@@ -198,11 +182,11 @@ class DigestCog(commands.Cog, name="Digest"):
 
     @digest.command(name="preview", description="What a digest would post now (only you see it)")
     @app_commands.describe(schedule="The digest to preview")
-    @app_commands.check(is_digest_admin)
+    @admin_only
     async def preview_digest(
         self, interaction: discord.Interaction[NewsBot], schedule: int
     ) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.acknowledge(interaction, ephemeral=True)
         post = await self.bot.run_engine(self._service().preview, _guild_id(interaction), schedule)
         for payload in digest_payloads(post, self.bot.settings.digest.announce_empty):
             await interaction.followup.send(**payload.send_kwargs(), ephemeral=True)
@@ -228,17 +212,15 @@ class DigestCog(commands.Cog, name="Digest"):
 
     @remove_digest.autocomplete("schedule")
     @preview_digest.autocomplete("schedule")
+    @admin_only
     async def schedule_autocomplete(
         self, interaction: discord.Interaction[NewsBot], current: str
     ) -> list[app_commands.Choice[int]]:
         if self.digests is None or interaction.guild is None:
             return []
-        try:
-            schedules = await self.bot.run_engine(self.digests.list_schedules, interaction.guild.id)
-        except NewsbotError as exc:
-            # An autocomplete cannot show an error; the command itself will report it.
-            log.warning("digest autocomplete failed: %s", exc.reason)
-            return []
+        schedules = await self.engine_choices(
+            "digest", self.digests.list_schedules, interaction.guild.id
+        )
         guild = interaction.guild
         choices = []
         for info in schedules:

@@ -15,11 +15,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import discord
 from discord import app_commands
-from discord.ext import commands, tasks
+from discord.ext import tasks
 
-from bot.admin import ADMIN_PERMISSIONS, acquire_fetcher, admin_only, release_fetcher
+from bot.admin import acquire_fetcher, admin_group, admin_only, release_fetcher
 from bot.app import NewsBot
-from bot.choices import fit_choices
+from bot.choices import chosen_id, fit_choices
+from bot.cog_base import FeatureCog
 from bot.flow import scope_of
 from bot.render import Payload
 from bot.render_admin import (
@@ -29,7 +30,7 @@ from bot.render_admin import (
     feed_paused_payload,
     feed_removed_payload,
 )
-from retrieval.errors import FeedNotFound, NewsbotError
+from retrieval.errors import EngineUnavailable, FeedNotFound, NewsbotError
 from retrieval.feeds.manager import FeedManager
 from retrieval.feeds.results import PollReport
 from retrieval.feeds.schedule import EVERY_CHOICES
@@ -44,25 +45,11 @@ FEED_REF_MAX = 18
 EVERY = [app_commands.Choice(name=name, value=seconds) for name, seconds in EVERY_CHOICES]
 
 
-def _has_engine(bot: NewsBot) -> bool:
-    """False for a bot built only to register slash commands (``newsbot sync``)."""
-    try:
-        _ = bot.service
-    except RuntimeError:
-        return False
-    return True
-
-
-class FeedsCog(commands.Cog, name="Feeds"):
-    feed = app_commands.Group(
-        name="feed",
-        description="Follow RSS and Atom feeds for this server (admins)",
-        guild_only=True,
-        default_permissions=ADMIN_PERMISSIONS,
-    )
+class FeedsCog(FeatureCog, name="Feeds"):
+    feed = admin_group("feed", "Follow RSS and Atom feeds for this server (admins)")
 
     def __init__(self, bot: NewsBot) -> None:
-        self.bot = bot
+        super().__init__(bot)
         self._manager: FeedManager | None = None
         self._fetcher: Fetcher | None = None
         self._executor: ThreadPoolExecutor | None = None
@@ -73,7 +60,7 @@ class FeedsCog(commands.Cog, name="Feeds"):
 
     # ---------------------------------------------------------------- life cycle
     async def cog_load(self) -> None:
-        if not _has_engine(self.bot):
+        if not self.bot.has_engine:
             return  # built only to register the slash commands
         self._fetcher = acquire_fetcher(self.bot)
         self._loop = asyncio.get_running_loop()
@@ -97,7 +84,7 @@ class FeedsCog(commands.Cog, name="Feeds"):
         """The feed manager, made on first use (the engine is only touched when needed)."""
         if self._manager is None:
             if self._fetcher is None:
-                raise RuntimeError("feeds are not running in this bot")
+                raise EngineUnavailable("feeds are not running in this bot", part="feeds")
             self._manager = FeedManager(self.bot.service, self._fetcher)
             self._unsubscribe = self._manager.subscribe(self._from_poller)
         return self._manager
@@ -161,7 +148,7 @@ class FeedsCog(commands.Cog, name="Feeds"):
         url: app_commands.Range[str, 1, URL_MAX],
         every: int | None = None,
     ) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.acknowledge(interaction, ephemeral=True)
         info = await self.bot.run_engine(
             self.manager.add,
             url,
@@ -170,14 +157,14 @@ class FeedsCog(commands.Cog, name="Feeds"):
             interaction.channel_id,
             interaction.user.id,
         )
-        await self._reply(interaction, feed_added_payload(info))
+        await self.reply_privately(interaction, feed_added_payload(info))
 
     @feed.command(name="list", description="The feeds this server follows, and how they are doing")
     @admin_only
     async def list_feeds(self, interaction: discord.Interaction[NewsBot]) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.acknowledge(interaction, ephemeral=True)
         infos = await self.bot.run_engine(self.manager.list, scope_of(interaction.guild_id))
-        await self._reply(interaction, feed_list_payload(infos))
+        await self.reply_privately(interaction, feed_list_payload(infos))
 
     @feed.command(name="remove", description="Stop following a feed (its articles stay)")
     @app_commands.describe(feed="Pick the feed, or give its id from /feed list")
@@ -187,25 +174,19 @@ class FeedsCog(commands.Cog, name="Feeds"):
         interaction: discord.Interaction[NewsBot],
         feed: app_commands.Range[str, 1, FEED_REF_MAX],
     ) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        ref = feed.strip()
-        if not ref.isdigit():
-            raise FeedNotFound(ref)
+        await self.acknowledge(interaction, ephemeral=True)
+        feed_id = chosen_id(feed, FeedNotFound)
         info = await self.bot.run_engine(
-            self.manager.remove, int(ref), scope_of(interaction.guild_id)
+            self.manager.remove, feed_id, scope_of(interaction.guild_id)
         )
-        await self._reply(interaction, feed_removed_payload(info))
+        await self.reply_privately(interaction, feed_removed_payload(info))
 
     @remove.autocomplete("feed")
     @admin_only
     async def feed_choices(
         self, interaction: discord.Interaction[NewsBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        try:
-            infos = await self.bot.run_engine(self.manager.list, scope_of(interaction.guild_id))
-        except NewsbotError as exc:
-            log.warning("feed autocomplete failed: %s", exc.reason)
-            return []
+        infos = await self.engine_choices("feed", self.manager.list, scope_of(interaction.guild_id))
         wanted = str(current).strip().casefold()
         matching = [
             info
@@ -216,10 +197,6 @@ class FeedsCog(commands.Cog, name="Feeds"):
             app_commands.Choice(name=feed_choice_name(info), value=str(info.feed_id))
             for info in matching
         )
-
-    @staticmethod
-    async def _reply(interaction: discord.Interaction[NewsBot], payload: Payload) -> None:
-        await interaction.followup.send(**payload.send_kwargs(), ephemeral=True)
 
 
 async def setup(bot: NewsBot) -> None:

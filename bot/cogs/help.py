@@ -5,13 +5,11 @@ from __future__ import annotations
 from discord.ext import commands
 
 from bot.app import NewsBot
+from bot.cog_base import FeatureCog
 from bot.render_info import help_payload
 
 
-class HelpCog(commands.Cog, name="Help"):
-    def __init__(self, bot: NewsBot) -> None:
-        self.bot = bot
-
+class HelpCog(FeatureCog, name="Help"):
     # See bot/cogs/news.py: discord.py's decorator typing defeats mypy's inference.
     @commands.hybrid_command(  # type: ignore[arg-type]
         name="help", description="What newsbot does and how to use it"

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import logging
-
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.app import NewsBot
 from bot.choices import fit_choices
+from bot.cog_base import FeatureCog
 from bot.conversation import Turn
 from bot.cooldown import command_cooldown
 from bot.flow import NEWS_DEFAULT_LIMIT, answer_turn, context_sender, scope_of
 from bot.limits import CHOICES_MAX
-from retrieval.errors import NewsbotError
 from retrieval.results import SearchFilters
 from retrieval.timeparse import parse_since
-
-log = logging.getLogger(__name__)
 
 # Values are what ``parse_since`` reads.
 SINCE_CHOICES = [
@@ -30,10 +26,7 @@ SINCE_CHOICES = [
 NEWS_MAX_LIMIT = 10
 
 
-class NewsCog(commands.Cog, name="News"):
-    def __init__(self, bot: NewsBot) -> None:
-        self.bot = bot
-
+class NewsCog(FeatureCog, name="News"):
     # discord.py types the decorator with a union of Concatenate callables that mypy
     # cannot infer; the signature is checked by discord.py at import time instead.
     @commands.hybrid_command(  # type: ignore[arg-type]
@@ -56,10 +49,7 @@ class NewsCog(commands.Cog, name="News"):
         source: str | None = None,
         limit: commands.Range[int, 1, NEWS_MAX_LIMIT] = NEWS_DEFAULT_LIMIT,
     ) -> None:
-        # Acknowledge a slash invocation now: Discord allows 3 s, ranking may take longer.
-        await ctx.defer()
-        if ctx.interaction is not None:
-            self.bot.acks.acknowledged(ctx.interaction)  # held engine calls may start now
+        await self.acknowledge(ctx)
         filters = SearchFilters(since=parse_since(since), source=source or None)
         scope = scope_of(ctx.guild.id if ctx.guild else None)
         turn = Turn("news", query, scope, ctx.author.id, filters, limit)
@@ -69,17 +59,13 @@ class NewsCog(commands.Cog, name="News"):
     async def source_autocomplete(
         self, interaction: discord.Interaction[NewsBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        try:
-            names = await self.bot.run_engine(
-                self.bot.service.source_names,
-                scope=scope_of(interaction.guild_id),
-                prefix=current.strip(),
-                limit=CHOICES_MAX,
-            )
-        except NewsbotError as exc:
-            # An autocomplete cannot show an error; the command itself will report it.
-            log.warning("source autocomplete failed: %s", exc.reason)
-            return []
+        names = await self.engine_choices(
+            "source",
+            self.bot.service.source_names,
+            scope=scope_of(interaction.guild_id),
+            prefix=current.strip(),
+            limit=CHOICES_MAX,
+        )
         return fit_choices(app_commands.Choice(name=name, value=name) for name in names)
 
 

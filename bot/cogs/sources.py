@@ -4,24 +4,21 @@ from __future__ import annotations
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.app import NewsBot
+from bot.cog_base import FeatureCog
 from bot.cooldown import interaction_cooldown
 from bot.flow import scope_of
 from bot.render_info import sources_payload
 
 
-class SourcesCog(commands.Cog, name="Sources"):
-    def __init__(self, bot: NewsBot) -> None:
-        self.bot = bot
-
+class SourcesCog(FeatureCog, name="Sources"):
     @app_commands.command(
         name="sources", description="Which outlets this server can search, and how recent"
     )
     @app_commands.checks.dynamic_cooldown(interaction_cooldown)
     async def sources(self, interaction: discord.Interaction[NewsBot]) -> None:
-        await interaction.response.defer(thinking=True)
+        await self.acknowledge(interaction)
         stats = await self.bot.run_engine(
             self.bot.service.sources, scope=scope_of(interaction.guild_id)
         )

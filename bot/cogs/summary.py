@@ -2,31 +2,23 @@
 
 from __future__ import annotations
 
-import logging
-
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.app import NewsBot
 from bot.choices import fit_choices
+from bot.cog_base import FeatureCog
 from bot.cooldown import interaction_cooldown
 from bot.flow import scope_of
 from bot.limits import CHOICES_MAX
 from bot.render import byline, shown_title
 from bot.render_info import summary_payload
-from retrieval.errors import NewsbotError
-
-log = logging.getLogger(__name__)
 
 # Longest article reference accepted (URLs can be long; Discord caps options at 6000).
 REF_MAX = 2000
 
 
-class SummaryCog(commands.Cog, name="Summary"):
-    def __init__(self, bot: NewsBot) -> None:
-        self.bot = bot
-
+class SummaryCog(FeatureCog, name="Summary"):
     @app_commands.command(name="summary", description="The key sentences of one article")
     @app_commands.describe(article="Start typing a title, or paste an article id or URL")
     @app_commands.checks.dynamic_cooldown(interaction_cooldown)
@@ -35,7 +27,7 @@ class SummaryCog(commands.Cog, name="Summary"):
         interaction: discord.Interaction[NewsBot],
         article: app_commands.Range[str, 1, REF_MAX],
     ) -> None:
-        await interaction.response.defer(thinking=True)
+        await self.acknowledge(interaction)
         result = await self.bot.run_engine(
             self.bot.service.summarize_article,
             article.strip(),
@@ -47,17 +39,13 @@ class SummaryCog(commands.Cog, name="Summary"):
     async def article_autocomplete(
         self, interaction: discord.Interaction[NewsBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        try:
-            titles = await self.bot.run_engine(
-                self.bot.service.recent_titles,
-                scope=scope_of(interaction.guild_id),
-                prefix=current.strip(),
-                limit=CHOICES_MAX,
-            )
-        except NewsbotError as exc:
-            # An autocomplete cannot show an error; the command itself will report it.
-            log.warning("article autocomplete failed: %s", exc.reason)
-            return []
+        titles = await self.engine_choices(
+            "article",
+            self.bot.service.recent_titles,
+            scope=scope_of(interaction.guild_id),
+            prefix=current.strip(),
+            limit=CHOICES_MAX,
+        )
         return fit_choices(
             app_commands.Choice(
                 name=f"{shown_title(t.title)} · {byline(t.source, t.published)}",

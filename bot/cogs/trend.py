@@ -7,10 +7,10 @@ import logging
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.app import NewsBot
 from bot.chart import render_trend_png
+from bot.cog_base import FeatureCog
 from bot.cooldown import interaction_cooldown
 from bot.flow import scope_of
 from bot.limits import ATTACHMENT_MAX_BYTES
@@ -30,10 +30,7 @@ DEFAULT_DAYS = 30
 QUERY_MAX = 300
 
 
-class TrendCog(commands.Cog, name="Trend"):
-    def __init__(self, bot: NewsBot) -> None:
-        self.bot = bot
-
+class TrendCog(FeatureCog, name="Trend"):
     @app_commands.command(name="trend", description="How often a topic was in the news, per day")
     @app_commands.describe(
         query="The topic, e.g. South Korea", days="How far back (default 30 days)"
@@ -46,7 +43,7 @@ class TrendCog(commands.Cog, name="Trend"):
         query: app_commands.Range[str, 1, QUERY_MAX],
         days: int = DEFAULT_DAYS,
     ) -> None:
-        await interaction.response.defer(thinking=True)
+        await self.acknowledge(interaction)
         result = await self.bot.run_engine(
             self.bot.service.trend, query, scope=scope_of(interaction.guild_id), days=days
         )

@@ -30,7 +30,6 @@ from retrieval.digest.schedule import (
 from retrieval.digest.schedules import ScheduleSpec, schedule_info
 from retrieval.digest.settings import MAX_STORIES_LIMIT, DigestSettings
 from retrieval.errors import BadSchedule
-from retrieval.index import PassageFilter
 from retrieval.store.digest_models import DigestRun, DigestSchedule
 
 if TYPE_CHECKING:
@@ -156,19 +155,9 @@ class DigestService:
                 window=window,
                 max_stories=info.max_stories,
                 sentences=news.settings.summary.sentences,
-                search=self._search,
+                search=news.article_hits,
                 tokenize=news.tokenizer.tokenize,
             )
-
-    def _search(
-        self, tokens: Sequence[str], passage_filter: PassageFilter, k: int
-    ) -> list[tuple[int, float]]:
-        index = self.news.index
-        with self.news._lock:
-            return [
-                (index.article_of(h.passage_id), h.score)
-                for h in index.search(tokens, k, passage_filter)
-            ]
 
     # ---------------------------------------------------------------------- runs
     def due_runs(self) -> list[DueRun]:

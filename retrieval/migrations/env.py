@@ -5,13 +5,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, Engine, create_engine
 
-# Registers the digest and worker lease tables on Base, so migrations see them.
-from retrieval.store import digest_models as _digest_models  # noqa: F401
-from retrieval.store import lease_models as _lease_models  # noqa: F401
-from retrieval.store.models import Base
+from retrieval.store.schema import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def _engine() -> Engine:

@@ -179,7 +179,3 @@ class Feedback(Base):
     query: Mapped[str] = mapped_column(Text)
     vote: Mapped[int] = mapped_column(SmallInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-# Registers the feed tables on Base, so migrations and create_all see them.
-from retrieval.store import feed_models as _feed_models  # noqa: E402, F401

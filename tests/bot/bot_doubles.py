@@ -1,8 +1,9 @@
 """Test doubles for the bot's unit tests: a small in-memory engine and discord.py objects.
 
-``FakeService`` implements the ``NewsService`` methods the bot calls, over a list of
-stories it pages through exactly as the engine does (offset, limit, has_more), and
-records every call so tests can check what the bot asked for. Discord objects are
+``FakeService`` implements the ``NewsService`` methods the bot calls, with the same
+signatures (``test_fake_service`` compares them), over a list of stories it pages
+through exactly as the engine does (offset, limit, has_more), and records every call so
+tests can check what the bot asked for. Discord objects are
 ``unittest.mock`` doubles specced on the real discord.py classes, so ``isinstance``
 checks in the bot behave as they would against Discord.
 """
@@ -72,7 +73,13 @@ def story(n: int, *, title: str = "", snippet: str = "", url: str | None = None)
 
 
 class FakeService:
-    """Canned engine results; ``stories`` is the ranked list every query pages through."""
+    """Canned engine results; ``stories`` is the ranked list every query pages through.
+
+    Each public method has exactly the signature of the ``NewsService`` method it stands
+    for (checked by ``test_fake_service``); ``TEST_HELPERS`` are the test-only extras.
+    """
+
+    TEST_HELPERS = frozenset({"calls_to"})
 
     def __init__(self, stories: int = 7) -> None:
         self.stories = [story(n) for n in range(1, stories + 1)]

@@ -13,7 +13,7 @@ from discord import app_commands
 from bot import app
 from bot.app import TOKEN_ENV, NewsBot, build_intents, run_bot, sync_commands
 from retrieval.config import Settings
-from retrieval.errors import ConfigError
+from retrieval.errors import ConfigError, EngineUnavailable
 from tests.bot.bot_doubles import FakeService
 
 
@@ -32,7 +32,7 @@ async def test_bot_defaults_ping_no_one_and_shard_as_asked() -> None:
         assert (bot.shard_ids, bot.shard_count) == ([1], 4)
         assert bot.intents.message_content is False
         assert bot.help_command is None
-        with pytest.raises(RuntimeError):
+        with pytest.raises(EngineUnavailable):
             _ = bot.service
 
 

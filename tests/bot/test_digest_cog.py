@@ -1,47 +1,15 @@
-"""The /digest cog without a network: who may use it, and its loop's life cycle."""
+"""The /digest cog without a network: its loop's life cycle (who may use it: the admin
+check shared by every admin command, tested in test_admin_ingest)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from typing import Any
-from unittest.mock import MagicMock
-
-import discord
 
 from bot.app import NewsBot
-from bot.cogs.digest import DigestCog, is_digest_admin
-from retrieval.config import BotSettings, Settings
-
-
-def _interaction(*, manage_guild: bool, roles: list[str], admin_role: str) -> Any:
-    interaction = MagicMock(spec=discord.Interaction)
-    interaction.guild = MagicMock(spec=discord.Guild)
-    interaction.permissions = discord.Permissions(manage_guild=manage_guild)
-    member = MagicMock(spec=discord.Member)
-    member.roles = []
-    for name in roles:
-        role = MagicMock(spec=discord.Role)
-        role.name = name  # ``MagicMock(name=...)`` would name the mock instead
-        member.roles.append(role)
-    interaction.user = member
-    interaction.client = MagicMock(settings=Settings(bot=BotSettings(admin_role=admin_role)))
-    return interaction
-
-
-def test_manage_server_or_the_admin_role_may_manage_digests() -> None:
-    assert is_digest_admin(_interaction(manage_guild=True, roles=[], admin_role=""))
-    assert is_digest_admin(
-        _interaction(manage_guild=False, roles=["News Desk"], admin_role="News Desk")
-    )
-    assert not is_digest_admin(
-        _interaction(manage_guild=False, roles=["Member"], admin_role="News Desk")
-    )
-    # No admin role configured: a role with an empty name grants nothing.
-    assert not is_digest_admin(_interaction(manage_guild=False, roles=[""], admin_role=""))
-    in_dm = _interaction(manage_guild=True, roles=[], admin_role="")
-    in_dm.guild = None
-    assert not is_digest_admin(in_dm)
+from bot.cogs.digest import DigestCog
+from retrieval.config import Settings
 
 
 async def test_a_bot_without_an_engine_schedules_nothing() -> None:

@@ -11,8 +11,8 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from bot.errors import DISCORD_DOWN, STORAGE_DOWN, explain, report_error, unwrap
-from retrieval.errors import ArticleNotFound, QueryError, StorageUnavailable
+from bot.errors import DISCORD_DOWN, ENGINE_DOWN, STORAGE_DOWN, explain, report_error, unwrap
+from retrieval.errors import ArticleNotFound, EngineUnavailable, QueryError, StorageUnavailable
 from tests.bot.bot_doubles import fake_context, fake_interaction, fake_message
 
 ERROR_ID = re.compile(r"error id ([0-9a-f]{8})")
@@ -31,6 +31,15 @@ def test_domain_errors_map_to_short_messages() -> None:
     assert text is not None
     assert text.startswith("No article matches") and "\\*\\*x\\*\\*" in text
     assert "@everyone" not in text
+
+
+def test_a_missing_engine_is_one_typed_error_with_one_reply(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="bot.errors"):
+        reply = explain(_invoke_error(EngineUnavailable("no engine here", part="digests")))
+    assert reply.text == ENGINE_DOWN and reply.error_id is None
+    assert "EngineUnavailable" in caplog.text  # a deployment fault: logged for the admin
 
 
 def test_wrapped_errors_are_unwrapped() -> None:

@@ -15,7 +15,7 @@ import pytest
 from bot import admin
 from bot.app import NewsBot
 from retrieval.config import Settings
-from retrieval.errors import FeedNotFound
+from retrieval.errors import EngineUnavailable, FeedNotFound
 from retrieval.feeds.results import PollReport
 from retrieval.fetch import FetchError
 from retrieval.results import Scope
@@ -176,6 +176,6 @@ async def test_a_bot_built_to_sync_commands_starts_no_feed_machinery(
         assert not feeds.poller.is_running()
         assert admin._fetchers[bot].users == 1, "only /ingest url holds the fetcher"
         assert bot.tree.get_command("feed") is not None
-        with pytest.raises(RuntimeError):
+        with pytest.raises(EngineUnavailable):
             _ = feeds.manager
     assert bot not in admin._fetchers, "unloading the cogs released the fetcher"

@@ -19,11 +19,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.shared_data import shared_path
+
 # Where the shared reference data keeps Discord's description (read-only, not vendored).
-SPEC_PATH = Path(
-    os.environ.get("NEWSBOT_DISCORD_OPENAPI", ROOT.parent / "shared" / "discord" / "openapi.json")
-)
+SPEC_PATH = Path(os.environ.get("NEWSBOT_DISCORD_OPENAPI", shared_path("discord", "openapi.json")))
 # Any absolute URI will do: it is the base the description's "#/..." refs resolve from.
 SPEC_URI = "https://discord.com/api/v10/openapi.json"
 JSON_TYPE = "application/json"

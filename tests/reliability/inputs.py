@@ -20,9 +20,11 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
-ROOT = Path(__file__).resolve().parents[2]
-SHARED_PAGES = ROOT / ".." / "shared" / "eval" / "extraction" / "pages"
-FIXTURES = ROOT / "tests" / "fixtures" / "reliability"
+from tests.shared_data import FIXTURES as TEST_FIXTURES
+from tests.shared_data import shared_path
+
+SHARED_PAGES = shared_path("eval", "extraction", "pages")
+FIXTURES = TEST_FIXTURES / "reliability"
 
 # Openings of a hostile line: the words our patterns start from (captions, credits,
 # bylines, copyright lines, datelines, addresses), or nothing.

@@ -13,7 +13,7 @@ from retrieval.config import Settings
 from retrieval.errors import ArticleNotFound, QueryError
 from retrieval.results import Scope, SearchFilters
 from retrieval.service import NewsService
-from tests.conftest import SAMPLES, SEED
+from tests.shared_data import SAMPLES, SharedData
 
 GUILD_A = Scope(111)
 GUILD_B = Scope(222)
@@ -178,9 +178,8 @@ def test_index_survives_restart_and_sees_other_process_ingests(settings: Setting
     other.close()
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="the shared seed is not present")
-def test_seed_answers_south_korea(service: NewsService) -> None:
-    outcome = service.ingest_paths([SEED], scope=Scope())[0]
+def test_seed_answers_south_korea(service: NewsService, shared_data: SharedData) -> None:
+    outcome = service.ingest_paths([shared_data.seed], scope=Scope())[0]
     assert outcome.status == "added"
     answer = service.ask("South Korea", scope=Scope())
     assert answer.citations[0].title.startswith("Leaders of S Korea, NZ")

@@ -23,9 +23,6 @@ from tests.fakediscord import FakeDiscord, RecordedRequest, assert_within_limits
 from tests.fakediscord.server import sent_message
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "e2e"
-SHARED_SEED = (
-    Path(__file__).resolve().parents[3] / ".." / "shared" / "seeds" / "000_546bd0455f068fcd.txt"
-)
 # The fixture article the questions are about, and its headline as extracted.
 SUMMIT_ARTICLE = FIXTURES / "summit_scrape.txt"
 SUMMIT_TITLE = "South Korea and New Zealand leaders condemn North Korea-Russia military ties"

@@ -9,10 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
 from tests.bot.e2e.newsbot_harness import (
-    SHARED_SEED,
     SUMMIT_TITLE,
     RunningNewsBot,
     assert_quiet_and_within_limits,
@@ -22,6 +19,7 @@ from tests.bot.e2e.newsbot_harness import (
     visible_text,
 )
 from tests.fakediscord import FLAG_EPHEMERAL, FakeDiscord, find_custom_id
+from tests.shared_data import SharedData
 
 ANSWER_BUTTONS = ("More", "Sources", "👍", "👎")
 # The key sentence of the summit article that answers "what did they condemn?".
@@ -143,10 +141,10 @@ async def test_a_question_saying_everyone_pings_no_one(newsbot: RunningNewsBot) 
     assert_quiet_and_within_limits(fake)
 
 
-async def test_the_shared_seed_page_is_cited(fake_discord: FakeDiscord, tmp_path: Path) -> None:
-    if not SHARED_SEED.is_file():
-        pytest.skip("the shared seed article is not available")
-    async with run_newsbot(fake_discord, build_corpus(tmp_path, [SHARED_SEED])):
+async def test_the_shared_seed_page_is_cited(
+    fake_discord: FakeDiscord, tmp_path: Path, shared_data: SharedData
+) -> None:
+    async with run_newsbot(fake_discord, build_corpus(tmp_path, [shared_data.seed])):
         since = fake_discord.mark()
         await fake_discord.send_message("!news South Korea")
         _, reply = await fake_discord.next_bot_message(since=since)

@@ -5,13 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
-import pytest
-
 from retrieval.extract import ExtractedArticle, extract_path
 from retrieval.extract.plaintext import extract_text
 from retrieval.normalize import paragraphs
-
-SEED = Path(__file__).resolve().parents[3] / ".." / "shared" / "seeds" / "000_546bd0455f068fcd.txt"
+from tests.shared_data import SharedData
 
 
 def _only(path: Path) -> ExtractedArticle:
@@ -94,9 +91,8 @@ def test_hard_wrapped_paragraphs_are_joined() -> None:
     )
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="shared seed data not available")
-def test_real_seed_is_extracted_exactly() -> None:
-    article = _only(SEED)
+def test_real_seed_is_extracted_exactly(shared_data: SharedData) -> None:
+    article = _only(shared_data.seed)
     assert article.title == (
         "Leaders of S Korea, NZ strongly condemn expanding North Korea-Russia ties"
     )

@@ -9,7 +9,7 @@ from sqlalchemy import inspect
 
 from retrieval.config import Settings
 from retrieval.store.database import alembic_config, make_engine, migrate
-from retrieval.store.models import Base
+from retrieval.store.schema import metadata
 
 FEED_TABLES = {"feeds", "feed_entries"}
 
@@ -20,7 +20,7 @@ def test_the_migration_creates_what_the_models_declare(settings: Settings) -> No
         migrate(engine)
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
-            differences = compare_metadata(context, Base.metadata)
+            differences = compare_metadata(context, metadata)
         ours = [d for d in differences if any(table in repr(d) for table in FEED_TABLES)]
         assert ours == []
         found = inspect(engine)

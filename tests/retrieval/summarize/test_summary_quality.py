@@ -10,22 +10,13 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from pathlib import Path
-
-import pytest
 
 from retrieval.sentences import sentence_texts
 from retrieval.summarize import key_sentences
 from retrieval.tokenizer import Tokenizer
+from tests.shared_data import SharedData
 
-DEV_SET = (
-    Path(__file__).resolve().parents[3]
-    / ".."
-    / "shared"
-    / "eval"
-    / "summarisation"
-    / "cnndm_dev500.jsonl"
-)
+DEV_SET = ("eval", "summarisation", "cnndm_dev500.jsonl")
 _TOKEN = re.compile(r"[a-z0-9]+")
 
 
@@ -39,9 +30,9 @@ def unigram_f1(reference: str, summary: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-@pytest.mark.skipif(not DEV_SET.is_file(), reason="shared evaluation data not available")
-def test_key_sentences_beat_lead_three() -> None:
-    rows = [json.loads(line) for line in DEV_SET.read_text(encoding="utf-8").splitlines()]
+def test_key_sentences_beat_lead_three(shared_data: SharedData) -> None:
+    dev_set = shared_data.path(*DEV_SET)
+    rows = [json.loads(line) for line in dev_set.read_text(encoding="utf-8").splitlines()]
     tokenize = Tokenizer().tokenize
     ours = lead = 0.0
     for row in rows:
