@@ -14,14 +14,13 @@ import threading
 from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
 
 from retrieval.answer.question import Question, analyze
 from retrieval.answer.sentence_choice import rank_sentences
 from retrieval.answer.story_choice import StoryText, read_story, story_scores
 from retrieval.config import AnswerSettings
 from retrieval.index import BM25Index
-from retrieval.results import Answer, AnswerSentence, Citation, OtherSource
+from retrieval.results import Answer, AnswerSentence, Citation, cite_article
 from retrieval.search import StoryHit
 from retrieval.sentences import split_sentences, unpack_spans
 from retrieval.store.models import Article
@@ -44,16 +43,6 @@ SENTENCES_PER_STORY = 2
 SUPPORT_SHARE = 0.6
 # Where such a sentence goes: after the best story's first sentence.
 OTHER_STORY_SLOT = 1
-
-
-def published_local(article: Article) -> datetime | None:
-    """Publication time in the publisher's own zone when it is known."""
-    if article.published is None:
-        return None
-    if article.published_offset is None:
-        return article.published.astimezone(UTC)
-    zone = timezone(timedelta(minutes=article.published_offset))
-    return article.published.astimezone(zone)
 
 
 def _cut_words(text: str, limit: int) -> str:
@@ -99,33 +88,16 @@ def make_citation(
     tokenizer: Tokenizer,
     settings: AnswerSettings,
 ) -> Citation:
-    article = story.best.article
     snippet, marks = make_snippet(
         story.best.passage.text, tokens, tokenizer, settings.snippet_chars
     )
-    also = tuple(
-        OtherSource(
-            article_id=other.id,
-            title=other.title,
-            source=other.source_name,
-            url=other.url,
-            published=published_local(other),
-            external_id=other.external_id,
-        )
-        for other in story.articles()[1:]
-    )
-    return Citation(
-        n=n,
-        article_id=article.id,
-        title=article.title,
-        source=article.source_name,
-        published=published_local(article),
-        url=article.url,
+    return cite_article(
+        n,
+        story.best.article,
         snippet=snippet,
         marks=marks,
         score=story.score,
-        also=also,
-        external_id=article.external_id,
+        also=story.articles()[1:],
     )
 
 

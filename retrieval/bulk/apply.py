@@ -114,9 +114,8 @@ def _index(
     """Bring the index up to the log, adding the just-stored passages directly if it can."""
     if not seqs:
         return
-    # The service's lock: no search or other catch-up may see the index half updated.
-    with service.unit_of_work() as session, service._lock:
-        index = service.index
+    # Held: no search or other catch-up may see the index half updated.
+    with service.unit_of_work() as session, service.index_held() as index:
         after = session.scalars(
             select(IndexLogEntry.seq)
             .where(IndexLogEntry.seq > index.position)
