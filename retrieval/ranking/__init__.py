@@ -6,8 +6,9 @@ that must not bring numpy and the index in with it.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from retrieval.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from retrieval.ranking.aggregate import aggregate_articles
@@ -35,8 +36,4 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'retrieval.ranking' has no attribute {name!r}")
-    return getattr(importlib.import_module(home), name)
+__getattr__ = lazy_attributes(__name__, _HOMES)
