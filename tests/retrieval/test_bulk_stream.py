@@ -156,11 +156,11 @@ def test_a_truncated_gzip_keeps_the_records_before_the_damage(
     assert "the gzip stream is truncated after line" in (got[-1].reason or "")
 
 
-def test_directory_inputs_are_taken_as_they_are_needed(settings: Settings, tmp_path: Path) -> None:
-    """The pipeline pulls inputs as it goes: when the first outcomes come out, most of
-    a long stream of files has not been asked for yet."""
-    for n in range(200):
-        write_jsonl(tmp_path / f"{n:03d}.jsonl", range(n, n + 1))
+def _first_and_rest(
+    settings: Settings, tmp_path: Path
+) -> tuple[IngestOutcome, int, int, list[IngestOutcome]]:
+    """Ingest the folder's JSONL files as a lazy stream: the first outcome, how many files
+    had been pulled when it came out, how many in all, and the other outcomes."""
     pulled = 0
 
     def files() -> Iterator[Path]:
@@ -177,6 +177,15 @@ def test_directory_inputs_are_taken_as_they_are_needed(settings: Settings, tmp_p
         rest = list(stream)
     finally:
         service.close()
+    return first, pulled_at_first, pulled, rest
+
+
+def test_directory_inputs_are_taken_as_they_are_needed(settings: Settings, tmp_path: Path) -> None:
+    """The pipeline pulls inputs as it goes: when the first outcomes come out, most of
+    a long stream of files has not been asked for yet."""
+    for n in range(200):
+        write_jsonl(tmp_path / f"{n:03d}.jsonl", range(n, n + 1))
+    first, pulled_at_first, pulled, rest = _first_and_rest(settings, tmp_path)
     assert first.status == "added"
     assert pulled_at_first < 100 and pulled == 200
     assert len(rest) == 199
@@ -290,21 +299,6 @@ def test_failures_are_released_without_waiting_for_articles(
     monkeypatch.setattr(pipeline, "MAX_QUEUED", 10)
     for n in range(40):
         (tmp_path / f"{n:02d}.jsonl").write_text("{not json\n" * 10, encoding="utf-8")
-    pulled = 0
-
-    def files() -> Iterator[Path]:
-        nonlocal pulled
-        for path in sorted(tmp_path.glob("*.jsonl")):
-            pulled += 1
-            yield path
-
-    service = NewsService.open(settings)
-    try:
-        stream = ingest_many(service, files(), Scope(), workers=0)
-        first = next(stream)
-        pulled_at_first = pulled
-        rest = list(stream)
-    finally:
-        service.close()
+    first, pulled_at_first, pulled, rest = _first_and_rest(settings, tmp_path)
     assert first.status == "failed" and pulled_at_first < 40
     assert len(rest) == 399 and all(o.status == "failed" for o in rest)
