@@ -300,5 +300,5 @@ def test_failures_are_released_without_waiting_for_articles(
     for n in range(40):
         (tmp_path / f"{n:02d}.jsonl").write_text("{not json\n" * 10, encoding="utf-8")
     first, pulled_at_first, pulled, rest = _first_and_rest(settings, tmp_path)
-    assert first.status == "failed" and pulled_at_first < 40
+    assert first.status == "failed" and pulled_at_first < 40 and pulled == 40
     assert len(rest) == 399 and all(o.status == "failed" for o in rest)
