@@ -59,6 +59,12 @@ def test_ingest_samples_and_answer(service: NewsService) -> None:
     for sentence in answer.sentences:
         assert set(sentence.cites) <= numbers
     assert any("council" in first.snippet[s:e].lower() for s, e in first.marks)
+    # Only quoted stories are cited; the page's other stories are related, numbered after.
+    assert numbers == {n for sentence in answer.sentences for n in sentence.cites}
+    assert [c.n for c in answer.related] == list(
+        range(len(numbers) + 1, len(numbers) + 1 + len(answer.related))
+    )
+    assert not {c.article_id for c in answer.related} & {c.article_id for c in answer.citations}
 
 
 def test_duplicates_are_reported_not_stored(service: NewsService, tmp_path: Path) -> None:
