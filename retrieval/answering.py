@@ -151,9 +151,10 @@ def compose_answer(
 
     The candidate stories are re-scored as whole articles and the best one answers:
     its sentences that share the question's focus and hold the expected type of answer,
-    best first. Another story adds its best sentence only when it scores nearly as well
-    and that sentence holds the expected type. Only stories the sentences quote are
-    cited; the rest of the page is listed as related.
+    best first. Another story scoring close to it adds its best sentence (second when it
+    scores nearly as well and that sentence holds the expected type, else after the best
+    story's). Only stories the sentences quote are cited; the rest of the page is
+    listed as related.
     """
     question = analyze(query, tokenizer)
     ranked = rerank_stories(question, stories, reader, index, wanted=offset + limit)
@@ -236,8 +237,9 @@ def rerank_stories(
     *,
     wanted: int,
 ) -> list[_Candidate]:
-    """The first ``wanted`` stories after re-scoring the first ``STORY_POOL`` (or
-    ``wanted``, when more) as whole articles; the rest keep the passage ranking's order."""
+    """The best ``wanted`` stories after re-scoring the passage ranking's first
+    ``STORY_POOL`` (or ``wanted``, when more) as whole articles; stories past those are
+    not read."""
     pool = stories[: max(STORY_POOL, wanted)]
     texts = [reader.read(s.best.article) for s in pool]
     scores = story_scores(question.focus, texts, index.idf, k1=index.k1, b=index.b)

@@ -53,14 +53,14 @@ def rank_sentences(question: Question, story: StoryText) -> list[SentenceScore]:
     focus = set(question.focus)
     weight = _story_weights(focus, story)
     ranked: list[SentenceScore] = []
-    for i, terms in enumerate(story.terms):
-        own = focus.intersection(terms)
+    for i, terms in enumerate(story.term_sets):
+        own = focus & terms
         matched = sum(weight[t] for t in own)
         text = story.sentence(i)
         if i and CONTEXT_SHARE and refers_back(text):
             # "He was arrested on Friday" answers "When was Smith arrested?" when the
             # sentence before names Smith: its terms count, at a discount.
-            inherited = focus.intersection(story.terms[i - 1]) - own
+            inherited = (focus & story.term_sets[i - 1]) - own
             matched += CONTEXT_SHARE * sum(weight[t] for t in inherited)
         typed = has_expected(text, question)
         if not matched and not typed:
@@ -79,8 +79,8 @@ def _story_weights(focus: set[str], story: StoryText) -> dict[str, float]:
     event asked about: "won" in a story full of "Australian Open")."""
     count = len(story.terms)
     frequency = dict.fromkeys(focus, 0)
-    for terms in story.terms:
-        for term in focus.intersection(terms):
+    for terms in story.term_sets:
+        for term in focus & terms:
             frequency[term] += 1
     top = math.log(1.0 + (count - 0.5) / 1.5) if count else 1.0
     if top <= 0:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import pairwise
 
 from retrieval.sentences import Span, split_sentences
@@ -44,20 +45,29 @@ class StoryText:
     def sentence(self, i: int) -> str:
         return self.body[self.spans[i].start : self.spans[i].end]
 
+    # Derived once per read article (a StoryText is cached across answers and never
+    # changes); callers only read them.
+    @cached_property
     def counts(self) -> Counter[str]:
         counts = Counter(self.title_terms)
         for terms in self.terms:
             counts.update(terms)
         return counts
 
-    def pairs(self) -> set[tuple[str, str]]:
+    @cached_property
+    def pairs(self) -> frozenset[tuple[str, str]]:
         """Adjacent term pairs within a sentence (or the title)."""
         out: set[tuple[str, str]] = set(pairwise(self.title_terms))
         for terms in self.terms:
             out.update(pairwise(terms))
-        return out
+        return frozenset(out)
 
-    @property
+    @cached_property
+    def term_sets(self) -> tuple[frozenset[str], ...]:
+        """Each sentence's distinct terms."""
+        return tuple(frozenset(terms) for terms in self.terms)
+
+    @cached_property
     def length(self) -> int:
         return len(self.title_terms) + sum(len(t) for t in self.terms)
 
@@ -94,14 +104,14 @@ def story_scores(
     average = sum(lengths) / len(lengths)
     scores: list[float] = []
     for story, length in zip(stories, lengths, strict=True):
-        counts = story.counts()
+        counts = story.counts
         norm = k1 * (1.0 - b + b * length / average)
         score = 0.0
         for term in terms:
             tf = counts.get(term, 0)
             if tf:
                 score += weights[term] * tf * (k1 + 1.0) / (tf + norm)
-        for a, c in wanted_pairs & story.pairs():
+        for a, c in wanted_pairs & story.pairs:
             score += PHRASE_WEIGHT * min(weights[a], weights[c])
         score += SENTENCE_WEIGHT * _best_sentence_mass(weights, story)
         scores.append(score)
@@ -111,4 +121,4 @@ def story_scores(
 def _best_sentence_mass(weights: dict[str, float], story: StoryText) -> float:
     """The largest summed weight of distinct query terms found in one sentence."""
     wanted = weights.keys()
-    return max((sum(weights[t] for t in wanted & set(terms)) for terms in story.terms), default=0.0)
+    return max((sum(weights[t] for t in wanted & terms) for terms in story.term_sets), default=0.0)
