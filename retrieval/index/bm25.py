@@ -38,9 +38,11 @@ from retrieval.index.search import (
     ScoringView,
     accumulate,
     accumulate_dense,
+    accumulate_top,
     lookup,
     make_plan,
     prefer_dense,
+    prefer_top,
     ranked,
     ranked_with_predicate,
     sorted_scores,
@@ -229,10 +231,21 @@ class BM25Index:
             sums = self._buffers.sums(self._columns.capacity, size)
             work = self._buffers.work(max(plan.postings))
             return self._admitted(accumulate_dense(view, plan, sums, work), admit)
+        if prefer_top(plan):
+            sums = self._buffers.sums(self._columns.capacity, size)
+            work = self._buffers.work(max(plan.postings))
+            return accumulate_top(view, plan, sums, work, k, self._live(admit))
         pruned = search_pruned(view, plan, self._scratch_buffer(), k, admit)
         if pruned is None:
             return self._admitted(accumulate(view, plan, self._scratch_buffer()), admit)
         return pruned
+
+    def _live(self, admit: Admit) -> Admit:
+        """``admit``, or the liveness test when it is None and some slots are dead."""
+        if admit is not None or not self._dead:
+            return admit
+        alive = self._columns.alive
+        return lambda slots: np.asarray(alive[slots])
 
     def get_scores(
         self, query_tokens: Sequence[str], passage_ids: Sequence[int]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from retrieval.index.filters import Admit
 from retrieval.index.impacts import tf_weight
 from retrieval.index.pending import Pending
 from retrieval.index.segments import Segment
@@ -28,10 +29,19 @@ _TABLE_RATIO = 2
 DENSE_SHARE = 8
 DENSE_MIN_K = 200
 DENSE_MIN_TERMS = 12
+# Up to this many postings in all, a query is scored exhaustively by ``accumulate_top``
+# (measured at 100k passages: below it, pruning's per-term bookkeeping costs more than
+# the postings it skips).
+TOP_MAX_POSTINGS = 1 << 20
 # An idf at least this large makes every contribution a positive float (no underflow).
 MIN_POSITIVE_IDF = 1e-100
 # Growth factor of the candidate window when a predicate rejects ranked passages.
 _PREDICATE_WIDEN = 4
+# Postings lists tried for the lower bound of ``accumulate_top`` (a filter may admit
+# too few slots of the shortest): a try costs one admission test of a list.
+_PROBE_TRIES = 3
+# Relative slack on the bound test of ``accumulate_top``, far above float64 rounding.
+_BOUND_MARGIN = 1e-9
 # Candidates are read back by scanning the whole score buffer once more than one slot
 # in this many was touched: cheaper than gathering and sorting that many slots.
 _DENSE_COLLECT = 4
@@ -204,6 +214,109 @@ def accumulate_dense(
     return Candidates(held, scores)
 
 
+def upper_bounds(view: ScoringView, plan: QueryPlan) -> NDArray[np.float64]:
+    """The most each distinct query term can add to one passage's score."""
+    best = np.zeros(len(plan.terms), dtype=np.float64)
+    for seg, rows in zip(view.segments, plan.rows, strict=True):
+        found = np.flatnonzero(rows >= 0)
+        if len(found) == 0:
+            continue
+        r = rows[found]
+        tf = seg.max_tf[r].astype(np.float64)
+        dl = seg.min_dl[r].astype(np.float64)
+        best[found] = np.maximum(best[found], tf_weight(tf, dl, view.k1, view.b, view.avgdl))
+    for j, (_, weights) in enumerate(plan.pending):
+        if len(weights):
+            best[j] = max(best[j], float(weights.max()))
+    return np.asarray(best * np.array(plan.idf) * np.array(plan.repeats), dtype=np.float64)
+
+
+def accumulate_top(
+    view: ScoringView,
+    plan: QueryPlan,
+    sums: NDArray[np.float64],
+    work: NDArray[np.float64],
+    k: int,
+    admit: Admit,
+) -> Candidates:
+    """Admitted slots holding a query term that may be among the top ``k``, exact
+    scores, without reading back every touched slot.
+
+    Every contribution is added into ``sums`` (all zero on entry and exit) with
+    ``np.add.at`` in query order, as ``accumulate_dense`` does, so each slot's sum is
+    rank_bm25's. Only the postings are touched, never the whole buffer, which is what
+    makes a small query cheap on any index size. The scores of the term with the
+    fewest postings are full scores of real passages, so the k-th best of them is a
+    lower bound of the k-th best overall: only slots reaching it are read back, and
+    every slot of the true top ``k`` (ties included) does.
+    """
+    for n, j in enumerate(plan.sequence):
+        for slots, contrib in contributions(view, plan, j, plan.idf[j], work):
+            if n == 0:  # a term's blocks hold distinct slots: the first term assigns
+                sums[slots] = contrib
+            else:
+                np.add.at(sums, slots, contrib)
+    lists = [list(term_slots(view, plan, j)) for j in range(len(plan.terms))]
+    slot_lists = [slots for term in lists for slots in term]
+    try:
+        theta = _lower_bound(sums, slot_lists, k, admit)
+        picked = [
+            slots[sums[slots] >= theta]
+            for j in _terms_to_read(view, plan, lists, theta)
+            for slots in lists[j]
+        ]
+        held = np.unique(np.concatenate(picked)) if picked else np.zeros(0, dtype=np.int32)
+        if admit is not None and len(held):
+            held = held[admit(held)]
+        return Candidates(held.astype(np.int32), sums[held])
+    finally:
+        for slots in slot_lists:
+            sums[slots] = 0.0
+
+
+def _terms_to_read(
+    view: ScoringView, plan: QueryPlan, lists: list[list[NDArray[np.int32]]], theta: float
+) -> list[int]:
+    """Terms whose postings may hold a slot scoring ``theta`` or more: a slot holding
+    only terms whose bounds add up to less than ``theta`` cannot, so the terms with the
+    most postings are left out while their bounds allow (MaxScore's argument)."""
+    everything = list(range(len(plan.terms)))
+    if theta <= 0.0 or len(everything) < 2 or not dense_applies(plan):
+        return everything
+    bounds = upper_bounds(view, plan).tolist()
+    by_size = sorted(everything, key=lambda j: -sum(map(len, lists[j])))
+    left_out, spent = set(), 0.0
+    for j in by_size[:-1]:
+        if spent + bounds[j] >= theta - abs(theta) * _BOUND_MARGIN:
+            break
+        spent += bounds[j]
+        left_out.add(j)
+    return [j for j in everything if j not in left_out]
+
+
+def _lower_bound(
+    sums: NDArray[np.float64], slot_lists: list[NDArray[np.int32]], k: int, admit: Admit
+) -> float:
+    """The k-th best admitted full score among the slots of one list (a list holds
+    distinct slots): the shortest list with ``k`` admitted ones, trying the
+    ``_PROBE_TRIES`` shortest with at least ``k`` slots; minus infinity when none has."""
+    long_enough = sorted((s for s in slot_lists if len(s) >= k), key=len)
+    for slots in long_enough[:_PROBE_TRIES]:
+        probe = slots if admit is None else slots[admit(slots)]
+        if len(probe) >= k:
+            scores = sums[probe]
+            return float(np.partition(scores, len(scores) - k)[len(scores) - k])
+    return -np.inf
+
+
+def term_slots(view: ScoringView, plan: QueryPlan, j: int) -> Iterator[NDArray[np.int32]]:
+    """The slots of every block of term ``j``, the pending tail's included."""
+    for slots, _ in blocks(view, plan, j):
+        yield slots
+    if plan.pending and len(plan.pending[j][0]):
+        yield plan.pending[j][0]
+
+
 def dense_applies(plan: QueryPlan) -> bool:
     """Whether ``accumulate_dense`` can tell touched slots by sign (every idf positive)."""
     return bool(plan.terms) and min(plan.idf) >= MIN_POSITIVE_IDF
@@ -369,3 +482,9 @@ def prefer_dense(plan: QueryPlan, k: int, size: int) -> bool:
     if not dense_applies(plan) or sum(plan.postings) * DENSE_SHARE < size:
         return False
     return k >= DENSE_MIN_K or len(plan.terms) >= DENSE_MIN_TERMS
+
+
+def prefer_top(plan: QueryPlan) -> bool:
+    """Whether ``accumulate_top`` should score the query rather than pruning: when its
+    postings are too few for pruning to pay for its bookkeeping (``TOP_MAX_POSTINGS``)."""
+    return sum(plan.postings) <= TOP_MAX_POSTINGS
