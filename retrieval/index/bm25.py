@@ -93,6 +93,9 @@ class BM25Index:
         self._total_len = 0
         self._dead = 0
         self._idf_floor: float | None = None  # epsilon * average idf; None when stale
+        # idf of the terms queried since the statistics last changed (queries repeat
+        # terms; each lookup otherwise reads numpy scalars and takes two logarithms).
+        self._idf_known: dict[int, float] = {}
         # Every scope passages were added with (kept after removals: a superset). When a
         # filter allows them all, its scope test is skipped: it cannot reject anything.
         self._scope_values: set[int] = set()
@@ -149,7 +152,7 @@ class BM25Index:
             self._scope_values.add(scope)
             self._total_len += len(tokens)
             self._pending.add(slot, dict(counts))
-            self._idf_floor = None
+            self._stats_changed()
             if self._pending.slot_count >= FLUSH_SLOTS:
                 self._flush()
 
@@ -312,11 +315,23 @@ class BM25Index:
     def _query_terms(self, query_tokens: Sequence[str]) -> list[tuple[int, float]]:
         """(term id, idf) per query token in order, unknown terms left out (they add 0)."""
         out = []
+        known = self._idf_known
         for token in query_tokens:
             tid = self._vocab.get(token)
-            if tid is not None and self._df[tid] > 0:
-                out.append((tid, self._term_idf(tid)))
+            if tid is None:
+                continue
+            idf = known.get(tid)
+            if idf is None:
+                if self._df[tid] <= 0:
+                    continue
+                idf = known[tid] = self._term_idf(tid)
+            out.append((tid, idf))
         return out
+
+    def _stats_changed(self) -> None:
+        """Forget what was derived from N, the document frequencies and the idfs."""
+        self._idf_floor = None
+        self._idf_known.clear()
 
     def _term_idf(self, tid: int) -> float:
         df = int(self._df[tid])
@@ -366,7 +381,7 @@ class BM25Index:
         else:
             terms = self._segment_of(slot).doc_terms(slot).astype(np.int64)
         self._df[terms] -= 1
-        self._idf_floor = None
+        self._stats_changed()
 
     def _segment_of(self, slot: int) -> Segment:
         lo, hi = 0, len(self._segments)
@@ -422,7 +437,7 @@ class BM25Index:
                 if pid in self._slot_of:  # a duplicate within the chunk: the later one wins
                     self._remove(pid)
                 self._slot_of.set(pid, slot)
-        self._idf_floor = None
+        self._stats_changed()
         self._maybe_compact()
 
     def _append_segment(self, segment: Segment) -> None:

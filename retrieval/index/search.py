@@ -42,6 +42,9 @@ _PREDICATE_WIDEN = 4
 _PROBE_TRIES = 3
 # Relative slack on the bound test of ``accumulate_top``, far above float64 rounding.
 _BOUND_MARGIN = 1e-9
+# ``accumulate_top`` computes per-term bounds (a dozen numpy calls) only when the
+# largest list it could then skip reading holds at least this many postings.
+_TIGHT_BOUND_POSTINGS = 4096
 # Candidates are read back by scanning the whole score buffer once more than one slot
 # in this many was touched: cheaper than gathering and sorting that many slots.
 _DENSE_COLLECT = 4
@@ -250,13 +253,16 @@ def accumulate_top(
     lower bound of the k-th best overall: only slots reaching it are read back, and
     every slot of the true top ``k`` (ties included) does.
     """
+    lists: list[list[NDArray[np.int32]]] = [[] for _ in plan.terms]
     for n, j in enumerate(plan.sequence):
+        first_time = not lists[j]
         for slots, contrib in contributions(view, plan, j, plan.idf[j], work):
             if n == 0:  # a term's blocks hold distinct slots: the first term assigns
                 sums[slots] = contrib
             else:
                 np.add.at(sums, slots, contrib)
-    lists = [list(term_slots(view, plan, j)) for j in range(len(plan.terms))]
+            if first_time:
+                lists[j].append(slots)
     slot_lists = [slots for term in lists for slots in term]
     try:
         theta = _lower_bound(sums, slot_lists, k, admit)
@@ -279,19 +285,30 @@ def _terms_to_read(
 ) -> list[int]:
     """Terms whose postings may hold a slot scoring ``theta`` or more: a slot holding
     only terms whose bounds add up to less than ``theta`` cannot, so the terms with the
-    most postings are left out while their bounds allow (MaxScore's argument)."""
+    most postings are left out while their bounds allow (MaxScore's argument, which
+    needs every contribution positive). The free bound (a term-frequency factor never
+    exceeds k1 + 1) is tried first, the per-term one when a large list is at stake."""
     everything = list(range(len(plan.terms)))
     if theta <= 0.0 or len(everything) < 2 or not dense_applies(plan):
         return everything
-    bounds = upper_bounds(view, plan).tolist()
-    by_size = sorted(everything, key=lambda j: -sum(map(len, lists[j])))
+    sizes = [sum(map(len, term)) for term in lists]
+    by_size = sorted(everything, key=lambda j: -sizes[j])
+    loose = [(view.k1 + 1.0) * plan.idf[j] * plan.repeats[j] for j in everything]
+    left_out = _left_out(by_size, loose, theta)
+    if not left_out and sizes[by_size[0]] >= _TIGHT_BOUND_POSTINGS:
+        left_out = _left_out(by_size, upper_bounds(view, plan).tolist(), theta)
+    return [j for j in everything if j not in left_out]
+
+
+def _left_out(by_size: list[int], bounds: list[float], theta: float) -> set[int]:
+    """The largest terms, in order, while their bounds add up to less than ``theta``."""
     left_out, spent = set(), 0.0
     for j in by_size[:-1]:
         if spent + bounds[j] >= theta - abs(theta) * _BOUND_MARGIN:
             break
         spent += bounds[j]
         left_out.add(j)
-    return [j for j in everything if j not in left_out]
+    return left_out
 
 
 def _lower_bound(
@@ -435,7 +452,8 @@ def _intersect(
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Positions in the sorted, duplicate-free ``a`` and ``b`` of their common values."""
     small, large, swapped = (a, b, False) if len(a) <= len(b) else (b, a, True)
-    pos = np.searchsorted(large, small)
+    # Keys in the searched array's type: a wider one would make numpy copy that array.
+    pos = np.searchsorted(large, small.astype(large.dtype, copy=False))
     pos_c = np.minimum(pos, len(large) - 1)
     hit = np.flatnonzero(large[pos_c] == small)
     if swapped:
