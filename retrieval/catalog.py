@@ -16,11 +16,10 @@ from sqlalchemy.orm import Session
 
 from retrieval.dedupe import canonical_url
 from retrieval.errors import ArticleNotFound
-from retrieval.ingest import visible_scopes
 from retrieval.results import ArticleTitle, Scope, SourceStats, TrendDay
 from retrieval.search import scope_id
 from retrieval.store.changelog import append_change
-from retrieval.store.models import Article, Feedback, Source
+from retrieval.store.models import Article, Feedback, Source, visible_scopes
 
 # Autocomplete lists are short: Discord shows at most 25 choices.
 MAX_CHOICES = 25

@@ -26,11 +26,11 @@ from retrieval.passages import PassageDraft, split_passages
 from retrieval.sentences import pack_spans, split_sentences
 from retrieval.store.changelog import append_change
 from retrieval.store.models import (
-    GLOBAL_SCOPE,
     Article,
     Passage,
     Source,
     StoryBand,
+    visible_scopes,
 )
 
 Status = Literal["added", "duplicate", "failed"]
@@ -80,11 +80,6 @@ class Stored:
     article_id: int
     duplicate: bool
     passage_ids: tuple[int, ...] = ()
-
-
-def visible_scopes(scope_id: int) -> tuple[int, ...]:
-    """Scopes whose articles a scope can see (and so must not store again)."""
-    return (GLOBAL_SCOPE,) if scope_id == GLOBAL_SCOPE else (GLOBAL_SCOPE, scope_id)
 
 
 def prepare(article: ExtractedArticle, settings: IngestSettings) -> PreparedArticle:

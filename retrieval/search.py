@@ -15,10 +15,9 @@ from sqlalchemy.orm import Session, joinedload
 
 from retrieval.errors import QueryError
 from retrieval.index import PassageFilter
-from retrieval.ingest import visible_scopes
 from retrieval.ranking import Ranker
 from retrieval.results import Scope, SearchFilters
-from retrieval.store.models import GLOBAL_SCOPE, Article, Passage, Source
+from retrieval.store.models import GLOBAL_SCOPE, Article, Passage, Source, visible_scopes
 from retrieval.tokenizer import Tokenizer
 
 # Longer queries are refused: nobody types that much, and it would cost a scan.

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
@@ -28,9 +29,7 @@ from retrieval.errors import (
     StorageRefused,
     StorageUnavailable,
 )
-from retrieval.extract import ExtractedArticle, ExtractOptions, extract_bytes, extract_path
 from retrieval.index import BM25Index, PassageFilter
-from retrieval.ingest import IngestOutcome, prepare, store
 from retrieval.ranking import Ranker
 from retrieval.ranking.texts import session_passage_tokens
 from retrieval.results import (
@@ -49,8 +48,15 @@ from retrieval.sentences import Span
 from retrieval.store.database import make_engine, make_sessionmaker, migrate
 from retrieval.store.failures import SNAPSHOT_SETTING, database_error, file_error, location_of
 from retrieval.store.models import Article
-from retrieval.summarize import key_sentences
 from retrieval.tokenizer import Tokenizer
+
+if TYPE_CHECKING:
+    from retrieval.extract import ExtractedArticle, ExtractOptions
+    from retrieval.ingest import IngestOutcome
+
+# Ingest, extraction and summaries are imported by the methods that use
+# them: a one-shot ``newsbot ask`` loads the engine without the extractors and their
+# dependencies (PLC0415 is allowed in this module for that).
 
 log = logging.getLogger(__name__)
 
@@ -199,6 +205,9 @@ class NewsService:
 
     def iter_ingest_paths(self, paths: Iterable[Path], *, scope: Scope) -> Iterator[IngestOutcome]:
         """Ingest files one by one, yielding an outcome per article or failure."""
+        from retrieval.extract import extract_path
+        from retrieval.ingest import IngestOutcome
+
         options = self._extract_options()
         for path in paths:
             name = str(path)
@@ -219,6 +228,9 @@ class NewsService:
         content_type: str | None = None,
     ) -> list[IngestOutcome]:
         """Ingest an uploaded or fetched document."""
+        from retrieval.extract import extract_bytes
+        from retrieval.ingest import IngestOutcome
+
         try:
             records = list(
                 extract_bytes(
@@ -234,11 +246,15 @@ class NewsService:
         return list(self._ingest_records(name, records, scope))
 
     def _extract_options(self) -> ExtractOptions:
+        from retrieval.extract import ExtractOptions
+
         return ExtractOptions(max_input_bytes=self.settings.ingest.max_input_bytes)
 
     def _ingest_records(
         self, name: str, records: Sequence[ExtractedArticle | InputError], scope: Scope
     ) -> Iterator[IngestOutcome]:
+        from retrieval.ingest import IngestOutcome
+
         many = len(records) > 1
         for number, record in enumerate(records, start=1):
             label = f"{name}:{number}" if many else name
@@ -253,6 +269,8 @@ class NewsService:
         self, article: ExtractedArticle, *, name: str, scope: Scope
     ) -> IngestOutcome:
         """Store one article in its own transaction, then make it searchable."""
+        from retrieval.ingest import IngestOutcome, prepare, store
+
         try:
             prepared = prepare(article, self.settings.ingest)
         except NewsbotError as exc:
@@ -429,6 +447,8 @@ class NewsService:
         self, ref: str, *, scope: Scope, sentences: int | None = None
     ) -> ArticleSummary:
         """An article's key sentences, in article order."""
+        from retrieval.summarize import key_sentences
+
         count = sentences or self.settings.summary.sentences
         with self.unit_of_work() as session:
             article = catalog.find_article(session, ref, scope)
@@ -444,6 +464,8 @@ class NewsService:
 
     def summarize_text(self, text: str, sentences: int | None = None) -> list[str]:
         """Key sentences of any text (``newsbot summarize``); touches no database."""
+        from retrieval.summarize import key_sentences
+
         spans = key_sentences(
             text, sentences or self.settings.summary.sentences, self.tokenizer.tokenize
         )
