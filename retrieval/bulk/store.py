@@ -27,9 +27,9 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from retrieval.bulk.prepare import Ready
 from retrieval.config import IngestSettings
 from retrieval.dedupe import similarity
-from retrieval.ingest import PreparedArticle, source_id_for, stored_published, visible_scopes
+from retrieval.ingest import PreparedArticle, source_id_for, stored_published
 from retrieval.store.changelog import lock_change_log
-from retrieval.store.models import Article, Base, IndexLogEntry, Passage, StoryBand
+from retrieval.store.models import Article, Base, IndexLogEntry, Passage, StoryBand, visible_scopes
 
 # Values bound in one IN (...) list (well under every backend's parameter limit).
 IN_CHUNK = 500

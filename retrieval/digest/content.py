@@ -32,8 +32,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from retrieval.index import PassageFilter
-from retrieval.ingest import visible_scopes
-from retrieval.store.models import Article, Source
+from retrieval.store.models import Article, Source, visible_scopes
 from retrieval.summarize import Tokenize, key_sentences
 
 # A story a day old counts half as much as one published at the window's end.
