@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from itertools import islice
 from pathlib import Path
 
@@ -210,18 +210,46 @@ class BM25Index:
         if k <= 0:
             return [], []
         with self._lock:
-            terms = self._query_terms(query_tokens)
-            if not terms:
-                return [], []
+            return self._ranked(self._query_terms(query_tokens), k, allowed)
+
+    def weighted_ids(
+        self, weights: Mapping[str, float], k: int = 10, allowed: Allowed = None
+    ) -> tuple[list[int], list[float]]:
+        """The ``k`` best passages for a weighted query, as ``ranked_ids``: a passage's
+        score is the sum over the terms, in the mapping's order, of (weight * idf) times
+        the term's BM25 term-frequency factor in it (weights of 1 give plain BM25 up to
+        rounding). Unknown terms and terms weighted 0 or less are left out."""
+        if k <= 0:
+            return [], []
+        with self._lock:
+            return self._ranked(self._weighted_terms(weights), k, allowed)
+
+    def weighted_scores(
+        self, weights: Mapping[str, float], passage_ids: Sequence[int]
+    ) -> NDArray[np.float64]:
+        """The scores ``weighted_ids`` gives the given passages, bit for bit."""
+        with self._lock:
+            distinct, inverse = self._slot_of.distinct_slots(passage_ids)
             view = self._view()
-            plan = make_plan(view, terms)
-            passage = self._columns.passage
-            if allowed is not None and not isinstance(allowed, PassageFilter | Collection):
-                cand = self._admitted(accumulate(view, plan, self._scratch_buffer()), None)
-                slots, scores = ranked_with_predicate(cand, passage, k, allowed)
-                return [int(passage[s]) for s in slots], list(scores)
-            top_slots, top_scores = ranked(self._candidates(view, plan, k, allowed), passage, k)
-            return passage[top_slots].tolist(), top_scores.tolist()
+            plan = make_plan(view, self._weighted_terms(weights))
+            scores = sorted_scores(view, plan, distinct, self._scratch_buffer())
+            return np.asarray(scores[inverse])
+
+    def _ranked(
+        self, terms: list[tuple[int, float]], k: int, allowed: Allowed
+    ) -> tuple[list[int], list[float]]:
+        """The best ``k`` for (term id, factor) pairs; the caller holds the lock."""
+        if not terms:
+            return [], []
+        view = self._view()
+        plan = make_plan(view, terms)
+        passage = self._columns.passage
+        if allowed is not None and not isinstance(allowed, PassageFilter | Collection):
+            cand = self._admitted(accumulate(view, plan, self._scratch_buffer()), None)
+            slots, scores = ranked_with_predicate(cand, passage, k, allowed)
+            return [int(passage[s]) for s in slots], list(scores)
+        top_slots, top_scores = ranked(self._candidates(view, plan, k, allowed), passage, k)
+        return passage[top_slots].tolist(), top_scores.tolist()
 
     def _candidates(
         self, view: ScoringView, plan: QueryPlan, k: int, allowed: Allowed
@@ -326,6 +354,15 @@ class BM25Index:
                     continue
                 idf = known[tid] = self._term_idf(tid)
             out.append((tid, idf))
+        return out
+
+    def _weighted_terms(self, weights: Mapping[str, float]) -> list[tuple[int, float]]:
+        """(term id, weight * idf) per positively weighted known term, in order."""
+        out = []
+        for term, weight in weights.items():
+            found = self._query_terms([term]) if weight > 0 else []
+            if found:
+                out.append((found[0][0], weight * found[0][1]))
         return out
 
     def _stats_changed(self) -> None:

@@ -24,9 +24,6 @@ class RankingParams:
     feedback_terms: int = 20
     # Share of the final query weight kept by the original terms (RM3's lambda).
     feedback_query_weight: float = 0.7
-    # Passages re-scored with the weighted query: the best of the expanded query plus
-    # the best of the original one. Bounds the cost on a large index.
-    feedback_pool: int = 1000
 
     # Article score = sum over its best ``aggregate_depth`` passages of
     # score_i * passage_decay**i: decay 0 is the best passage only (max), 1 is a sum.
@@ -45,7 +42,6 @@ class RankingParams:
         positive = {
             "feedback_passages": self.feedback_passages,
             "feedback_terms": self.feedback_terms,
-            "feedback_pool": self.feedback_pool,
             "aggregate_depth": self.aggregate_depth,
             "proximity_window": self.proximity_window,
             "proximity_depth": self.proximity_depth,

@@ -190,3 +190,36 @@ def test_term_scores_equal_scoring_each_term_alone(
     assert rows.shape == (len(terms), len(pool))
     for term, row in zip(terms, rows, strict=True):
         assert np.array_equal(row, index.get_scores([term], pool))
+
+
+@PROPERTY
+@given(
+    ops=ops_st,
+    weights=st.dictionaries(
+        st.sampled_from([*VOCAB, "unknown"]), st.floats(-0.5, 3.0), min_size=1, max_size=6
+    ),
+    k=st.integers(1, 25),
+)
+def test_weighted_top_k_is_the_head_of_the_weighted_ranking(
+    machinery: str, ops: list[tuple[object, ...]], weights: dict[str, float], k: int
+) -> None:
+    """``weighted_ids`` returns the best ``k`` of every passage holding a positively
+    weighted term, by ``weighted_scores`` (best first, ties by id), and those scores are
+    the weighted sums of the per-term scores up to rounding."""
+    index = BM25Index()
+    docs: dict[int, list[str]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for step, op in enumerate(ops):
+            index = _apply(index, docs, op, Path(tmp) / f"snap{step}")
+    ids = sorted(docs)
+    wanted = {t for t, w in weights.items() if w > 0}
+    holders = [i for i in ids if set(docs[i]) & wanted]
+    scores = dict(zip(ids, index.weighted_scores(weights, ids).tolist(), strict=True))
+    expected = sorted(holders, key=lambda i: (-scores[i], i))[:k]
+    found, found_scores = index.weighted_ids(weights, k)
+    assert found == expected
+    assert found_scores == [scores[i] for i in expected]
+    rows = index.term_scores(list(weights), ids)
+    for i, pid in enumerate(ids):
+        plain = sum(w * rows[n, i] for n, w in enumerate(weights.values()) if w > 0)
+        assert scores[pid] == pytest.approx(plain, rel=1e-9, abs=1e-12)

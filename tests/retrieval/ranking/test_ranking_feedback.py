@@ -106,7 +106,7 @@ corpora = st.dictionaries(
 @given(docs=corpora, query=st.lists(words, min_size=1, max_size=4), k=st.integers(1, 30))
 def test_full_query_weight_is_plain_bm25(docs: Docs, query: list[str], k: int) -> None:
     index = _index(docs)
-    params = RankingParams(feedback=True, feedback_query_weight=1.0, feedback_pool=100)
+    params = RankingParams(feedback=True, feedback_query_weight=1.0)
     got = feedback_search(index, query, k, None, _tokens(docs), params)
     want = index.search(query, k)
     # Same scores in the same order; ids may differ only between near-equal scores,
