@@ -126,6 +126,13 @@ class BM25Index:
             tid = self._vocab.get(term)
             return self._term_idf(tid) if tid is not None else 0.0
 
+    def doc_share(self, term: str) -> float:
+        """The share of the passages holding ``term`` (0.0 when none or empty)."""
+        with self._lock:
+            tid = self._vocab.get(term)
+            n = len(self._slot_of)
+            return int(self._df[tid]) / n if tid is not None and n else 0.0
+
     # ------------------------------------------------------------------- changes
     def add(
         self,
@@ -210,7 +217,7 @@ class BM25Index:
         if k <= 0:
             return [], []
         with self._lock:
-            return self._ranked(self._query_terms(query_tokens), k, allowed)
+            return self._ranked(self._query_terms(query_tokens), k, allowed, weighted=False)
 
     def weighted_ids(
         self, weights: Mapping[str, float], k: int = 10, allowed: Allowed = None
@@ -222,7 +229,7 @@ class BM25Index:
         if k <= 0:
             return [], []
         with self._lock:
-            return self._ranked(self._weighted_terms(weights), k, allowed)
+            return self._ranked(self._weighted_terms(weights), k, allowed, weighted=True)
 
     def weighted_scores(
         self, weights: Mapping[str, float], passage_ids: Sequence[int]
@@ -236,7 +243,7 @@ class BM25Index:
             return np.asarray(scores[inverse])
 
     def _ranked(
-        self, terms: list[tuple[int, float]], k: int, allowed: Allowed
+        self, terms: list[tuple[int, float]], k: int, allowed: Allowed, *, weighted: bool
     ) -> tuple[list[int], list[float]]:
         """The best ``k`` for (term id, factor) pairs; the caller holds the lock."""
         if not terms:
@@ -248,17 +255,18 @@ class BM25Index:
             cand = self._admitted(accumulate(view, plan, self._scratch_buffer()), None)
             slots, scores = ranked_with_predicate(cand, passage, k, allowed)
             return [int(passage[s]) for s in slots], list(scores)
-        top_slots, top_scores = ranked(self._candidates(view, plan, k, allowed), passage, k)
+        cand = self._candidates(view, plan, k, allowed, weighted=weighted)
+        top_slots, top_scores = ranked(cand, passage, k)
         return passage[top_slots].tolist(), top_scores.tolist()
 
     def _candidates(
-        self, view: ScoringView, plan: QueryPlan, k: int, allowed: Allowed
+        self, view: ScoringView, plan: QueryPlan, k: int, allowed: Allowed, *, weighted: bool
     ) -> Candidates:
         """Admitted candidates holding the top ``k``: one pass over everything for long
         queries asking for many results, else MaxScore pruning when it applies."""
         admit = self._admission(allowed)
         size = self._columns.size
-        if prefer_dense(plan, k, size):
+        if prefer_dense(plan, k, size, weighted=weighted):
             sums = self._buffers.sums(self._columns.capacity, size)
             work = self._buffers.work(max(plan.postings))
             return self._admitted(accumulate_dense(view, plan, sums, work), admit)

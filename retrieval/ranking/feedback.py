@@ -74,6 +74,18 @@ def rm3_query(
     return weights
 
 
+def without_common_terms(
+    weights: Mapping[str, float],
+    query_tokens: Sequence[str],
+    doc_share: Callable[[str], float],
+    max_share: float,
+) -> dict[str, float]:
+    """``weights`` less the expansion terms found in more than ``max_share`` of the
+    passages; the query's own terms always stay."""
+    asked = set(query_tokens)
+    return {t: w for t, w in weights.items() if t in asked or doc_share(t) <= max_share}
+
+
 def feedback_search(
     index: BM25Index,
     query_tokens: Sequence[str],
@@ -100,5 +112,9 @@ def feedback_search(
     if not expansion:
         return [Hit(p, s) for p, s in zip(first[:k], first_scores[:k], strict=True)]
     weights = rm3_query(query_tokens, expansion, params.feedback_query_weight)
+    if params.feedback_max_df < 1.0:
+        weights = without_common_terms(
+            weights, query_tokens, index.doc_share, params.feedback_max_df
+        )
     ids, scores = index.weighted_ids(weights, k, allowed)
     return [Hit(p, s) for p, s in zip(ids, scores, strict=True)]
