@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from retrieval.errors import MalformedRecord
 from retrieval.extract.dates import parse_datetime
 from retrieval.extract.model import ExtractedArticle
-from retrieval.extract.plaintext import fallback_title
+from retrieval.extract.prose import fallback_title
 from retrieval.normalize import normalize_block, normalize_text, paragraphs
 
 # Epoch timestamps above this are milliseconds.

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from retrieval.extract.plaintext_lines import Kind, Line, is_list_item
+from retrieval.extract.plaintext_lines import Kind, Line
+from retrieval.extract.prose import is_list_item
 
 # Line scores for the core search. Prose scores its word count.
 SHORT_COST = 4.0
