@@ -26,9 +26,13 @@ FEATURES = frozenset({"feeds", "digest", "bulk", "worker", "admin"})
 # Cross-feature imports the code has today, each with its reason. Remove an entry when
 # the import goes; a new one needs a reason here (and in docs/ARCHITECTURE.md).
 CROSS_FEATURE = {
-    # The worker process runs the feed polls: the job runner sits above the features it
-    # schedules.
+    # The job definitions (run by ``newsbot worker`` and the bot alike) call the feed
+    # poller and the digest rounds: the scheduler sits above the features it schedules.
     ("retrieval.worker.jobs", "retrieval.feeds.manager"),
+    ("retrieval.worker.jobs", "retrieval.feeds.results"),
+    ("retrieval.worker.jobs", "retrieval.feeds.settings"),
+    ("retrieval.worker.jobs", "retrieval.digest.scheduler"),
+    ("retrieval.worker.jobs", "retrieval.digest.service"),
     # ``/ingest url`` reads the page's media type with the feed poller's helper.
     ("retrieval.admin", "retrieval.feeds.pages"),
 }
