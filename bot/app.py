@@ -146,8 +146,9 @@ class NewsBot(commands.AutoShardedBot):
         # Background jobs (feed polls, digests): each cog adds its job to this scheduler
         # when it loads, the same scheduler and job definitions ``newsbot worker`` runs.
         # A job runs in one process at a time, the one holding its lease, so shards and
-        # workers never overlap.
-        self.scheduler = Worker(self._lease_session, [])
+        # workers never overlap; the bot gives a lease back after each run, so a worker,
+        # when one runs, takes the jobs over.
+        self.scheduler = Worker(self._lease_session, [], keep_leases=False)
         self._scheduler_task: asyncio.Task[None] | None = None
 
     @property

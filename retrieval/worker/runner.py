@@ -12,6 +12,10 @@ a job that runs longer than the lease, or waits longer than it between runs, kee
 a holder that dies (or loses the database for longer than the lease) stops renewing,
 and a standby takes the lease over once it expires.
 
+A worker keeps its leases between runs. The bot does not (``keep_leases=False``): it
+gives a job's lease back after each run, so a ``newsbot worker``, which asks every tick,
+takes the jobs over whenever one runs, and the bot processes only answer.
+
 A job's work must still be safe to repeat: a holder cut off from the database for
 longer than the lease cannot be interrupted in the middle of a job, so in that rare
 case two workers may overlap once. Feed polling claims each feed and digests claim
@@ -101,6 +105,7 @@ class Worker:
         tick_seconds: float = TICK_SECONDS,
         clock: Callable[[], datetime] = utcnow,
         monotonic: Callable[[], float] = time.monotonic,
+        keep_leases: bool = True,
     ) -> None:
         names = [job.name for job in jobs]
         if len(set(names)) != len(names):
@@ -112,6 +117,7 @@ class Worker:
         self.tick_seconds = tick_seconds
         self.clock = clock
         self.monotonic = monotonic
+        self.keep_leases = keep_leases
         self.held: set[str] = set()
         self._last_run: dict[str, float] = {}
 
@@ -218,6 +224,9 @@ class Worker:
                 continue
             await self._run(job)
             ran.append(job.name)
+            if not self.keep_leases and job.name in self.held:
+                self.held.discard(job.name)
+                await self._give_back(job.name)
         return ran
 
     def _scheduled(self, job: Job) -> bool:

@@ -19,6 +19,7 @@ from retrieval.errors import EngineUnavailable, FeedNotFound
 from retrieval.feeds.results import PollReport
 from retrieval.fetch import FetchError
 from retrieval.results import Scope
+from retrieval.worker import lease
 from retrieval.worker.jobs import FEEDS_JOB
 from tests.bot.live_bot import GUILD_A, GUILD_B, admin_interaction, live_bot, reply_text
 from tests.retrieval.feeds.feed_site import HTML_TYPE, Entry, FeedSite, article_html, rss
@@ -130,9 +131,10 @@ async def test_the_poller_runs_due_feeds_in_its_own_thread(live_bot: NewsBot) ->
     # One round of the scheduler (it holds the free leases); the error is logged, not raised.
     assert FEEDS_JOB in await live_bot.scheduler.tick()
     assert threads and threads[0].startswith("newsbot-feeds")
+    with live_bot.service.sessions() as session:
+        assert lease.state(session, FEEDS_JOB) is None, "the bot keeps no lease between runs"
     await live_bot.remove_cog("Feeds")
     assert FEEDS_JOB not in [job.name for job in live_bot.scheduler.jobs]
-    assert FEEDS_JOB not in live_bot.scheduler.held, "the lease is given back on unload"
 
 
 async def test_a_paused_feed_is_announced_where_it_was_added(live_bot: NewsBot) -> None:

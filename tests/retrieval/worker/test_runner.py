@@ -229,3 +229,24 @@ async def test_a_job_removed_during_a_tick_does_not_run(
     w.add(recording_job("second", runs))
     assert await w.tick() == ["first"]
     assert runs == ["first"] and w.held == {"first"}
+
+
+async def test_a_scheduler_that_keeps_no_leases_hands_each_job_over_after_its_run(
+    sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    """The bot's way: its lease only while it runs the job, so a worker takes over."""
+    runs: list[str] = []
+    bot = Worker(
+        sessions,
+        [recording_job("feeds", runs)],
+        holder="bot",
+        clock=clock.now,
+        monotonic=clock.monotonic,
+        keep_leases=False,
+    )
+    keeper = worker(sessions, clock, "worker", [recording_job("feeds", runs)])
+    assert await bot.tick() == ["feeds"] and bot.held == set()
+    assert await keeper.tick() == ["feeds"], "the lease was free at once"
+    clock.advance(10)
+    assert await bot.tick() == [] and await keeper.tick() == ["feeds"]
+    assert runs == ["feeds"] * 3
