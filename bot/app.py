@@ -35,11 +35,11 @@ from discord.ext import commands
 from bot.conversation import ConversationMemory
 from bot.cooldown import MessageCooldowns
 from bot.engine import AckTracker, EngineRunner
-from bot.errors import report_error
+from bot.error_replies import report_error
 from bot.rest import UNREACHABLE, unreachable
 from retrieval.config import Settings
 from retrieval.errors import ConfigError, EngineUnavailable, NewsbotError
-from retrieval.worker.runner import Job, Worker
+from retrieval.worker.job_runner import Job, Worker
 
 if TYPE_CHECKING:
     # Imported for real only by ``run_bot``: building a bot (tests, ``sync``) must not

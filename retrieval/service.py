@@ -18,7 +18,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from retrieval import answering, catalog, indexing, search
+from retrieval import catalog
+from retrieval.answer import compose as answering
+from retrieval.answer.summarize import key_sentences
 from retrieval.config import Settings
 from retrieval.errors import (
     IndexSnapshotError,
@@ -28,9 +30,11 @@ from retrieval.errors import (
     StorageRefused,
     StorageUnavailable,
 )
-from retrieval.extract import ExtractedArticle, ExtractOptions, extract_bytes, extract_path
 from retrieval.index import BM25Index, PassageFilter
-from retrieval.ingest import (
+from retrieval.index import catch_up as indexing
+from retrieval.index.tokenizer import Tokenizer
+from retrieval.ingest.extract import ExtractedArticle, ExtractOptions, extract_bytes, extract_path
+from retrieval.ingest.stages import (
     STORE_ATTEMPTS,
     IngestOutcome,
     added_outcome,
@@ -41,6 +45,7 @@ from retrieval.ingest import (
     stored_title,
 )
 from retrieval.ranking import Ranker
+from retrieval.ranking import stories as search
 from retrieval.ranking.texts import session_passage_tokens
 from retrieval.results import (
     Answer,
@@ -54,12 +59,10 @@ from retrieval.results import (
     cite_article,
     published_local,
 )
-from retrieval.sentences import Span
 from retrieval.store.database import make_engine, make_sessionmaker, migrate
 from retrieval.store.failures import SNAPSHOT_SETTING, database_error, file_error, location_of
 from retrieval.store.models import Article
-from retrieval.summarize import key_sentences
-from retrieval.tokenizer import Tokenizer
+from retrieval.text.sentences import Span
 
 log = logging.getLogger(__name__)
 

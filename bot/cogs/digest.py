@@ -1,8 +1,8 @@
 """``/digest``: scheduled posts of what is new, and the loop that posts them.
 
-Admins (``bot.admin``: Manage Server, or the role named in ``[bot] admin_role``, checked
-when the command runs) set, list, remove and preview digests. ``cog_load`` adds the
-digest job (``retrieval.worker.jobs.digest_job``) to the bot's scheduler: every
+Admins (``bot.admin_checks``: Manage Server, or the role named in ``[bot] admin_role``,
+checked when the command runs) set, list, remove and preview digests. ``cog_load`` adds
+the digest job (``retrieval.worker.jobs.digest_job``) to the bot's scheduler: every
 ``[digest] loop_seconds`` the engine's digest round runs in a thread of the cog's own, so
 waiting on Discord never holds a worker that answers questions, in whichever process
 (this bot or ``newsbot worker``) holds the job's lease; the round claims each due run in
@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import discord
 from discord import app_commands
 
-from bot.admin import admin_group, admin_only
+from bot.admin_checks import admin_group, admin_only
 from bot.app import NewsBot
 from bot.choices import fit_choices
 from bot.cog_base import FeatureCog
@@ -35,8 +35,8 @@ from bot.digest_render import (
 )
 from bot.limits import CHOICES_MAX
 from bot.render import NO_MENTIONS
-from retrieval.digest.scheduler import DigestScheduler, TickReport
-from retrieval.digest.service import DigestService
+from retrieval.digest.facade import DigestService
+from retrieval.digest.posting import DigestScheduler, TickReport
 from retrieval.digest.settings import MAX_STORIES_LIMIT
 from retrieval.errors import EngineUnavailable
 from retrieval.worker.jobs import DIGESTS_JOB, digest_job
@@ -129,7 +129,7 @@ class DigestCog(FeatureCog, name="Digest"):
         max_stories: app_commands.Range[int, 1, MAX_STORIES_LIMIT] | None = None,
         mention_role: discord.Role | None = None,
     ) -> None:
-        from retrieval.digest.results import ScheduleRequest  # noqa: PLC0415
+        from retrieval.digest.digest_values import ScheduleRequest  # noqa: PLC0415
 
         await self.acknowledge(interaction, ephemeral=True)
         refusal = _cannot_post(channel)
@@ -191,7 +191,7 @@ class DigestCog(FeatureCog, name="Digest"):
     async def timezone_autocomplete(
         self, interaction: discord.Interaction[NewsBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        from retrieval.digest.schedule import matching_zones  # noqa: PLC0415
+        from retrieval.digest.due_times import matching_zones  # noqa: PLC0415
 
         return fit_choices(
             app_commands.Choice(name=z, value=z) for z in matching_zones(current, CHOICES_MAX)

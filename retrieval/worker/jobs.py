@@ -3,7 +3,7 @@
 ``newsbot worker`` schedules every one of them (``engine_jobs``); the bot schedules
 the same definitions, each from the cog that owns the feature (``feed_job`` when the
 feeds cog loads, ``digest_job`` when the digest cog loads), on the same scheduler
-(``runner.Worker``). Whichever process holds a job's lease runs it.
+(``job_runner.Worker``). Whichever process holds a job's lease runs it.
 """
 
 from __future__ import annotations
@@ -13,15 +13,15 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from retrieval.digest.scheduler import DigestScheduler, Poster
-from retrieval.digest.service import DigestService
-from retrieval.feeds.manager import FeedManager
-from retrieval.worker.runner import Job, Offload, blocking
+from retrieval.digest.facade import DigestService
+from retrieval.digest.posting import DigestScheduler, Poster
+from retrieval.ingest.feeds.manager import FeedManager
+from retrieval.worker.job_runner import Job, Offload, blocking
 
 if TYPE_CHECKING:
-    from retrieval.feeds.results import PollReport
-    from retrieval.feeds.settings import FeedSettings
-    from retrieval.fetch import Fetcher
+    from retrieval.ingest.feeds.feed_values import PollReport
+    from retrieval.ingest.feeds.settings import FeedSettings
+    from retrieval.ingest.fetch import Fetcher
     from retrieval.service import NewsService
 
 log = logging.getLogger(__name__)

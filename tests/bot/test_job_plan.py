@@ -10,11 +10,11 @@ from unittest.mock import MagicMock
 import discord
 
 from bot.app import NewsBot
-from bot.worker import worker_jobs
-from retrieval.fetch import Fetcher
+from bot.worker_command import worker_jobs
+from retrieval.ingest.fetch import Fetcher
 from retrieval.service import NewsService
+from retrieval.worker.job_runner import Job
 from retrieval.worker.jobs import DIGESTS_JOB, FEEDS_JOB
-from retrieval.worker.runner import Job
 from tests.conftest import make_settings
 
 # Periods unlike the defaults and unlike each other, so a job that took its period from
