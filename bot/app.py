@@ -179,7 +179,10 @@ class NewsBot(commands.AutoShardedBot):
         """The scheduler's loop, once the bot is ready (the jobs' announcements and posts
         need its caches), until ``close`` cancels it."""
         await self.wait_until_ready()
-        await self.scheduler.run(asyncio.Event())
+        try:
+            await self.scheduler.run(asyncio.Event())
+        except Exception:  # each job's failures are caught; this is a bug of the loop
+            log.exception("background jobs stopped")
 
     async def run_engine(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a blocking engine call in the worker pool, off the event loop, once the
