@@ -47,7 +47,11 @@ def child(job_path: Path, tree: Path) -> None:
     from retrieval.index import BM25Index, PassageMeta  # the tree's, not this one's
     from retrieval.ranking import feedback as feedback_module
     from retrieval.ranking import ranker as ranker_module
-    from retrieval.ranking.params import RankingParams
+
+    try:
+        from retrieval.ranking.settings import RankingSettings
+    except ImportError:  # a checkout from before the layout move
+        from retrieval.ranking.params import RankingParams as RankingSettings
 
     job = pickle.loads(job_path.read_bytes())
     corpus = replicate_tokens(job["base"], job["n"])
@@ -68,8 +72,8 @@ def child(job_path: Path, tree: Path) -> None:
         setattr(owner, name, _timer(original, label, stages))
     model = feedback_module.expansion_terms
     feedback_module.expansion_terms = _timer(model, "relevance model", stages)
-    plain = ranker_module.Ranker(index, RankingParams(), tokens_of)
-    rm3 = ranker_module.Ranker(index, RankingParams(feedback=True), tokens_of)
+    plain = ranker_module.Ranker(index, RankingSettings(), tokens_of)
+    rm3 = ranker_module.Ranker(index, RankingSettings(feedback=True), tokens_of)
     queries = job["queries"]
     for tokens in queries[:5]:
         rm3.passages(tokens, K)
@@ -132,7 +136,7 @@ def main() -> None:
     sys.path.insert(0, str(REPO))
     from bench.news_corpus import load_articles, pack, pick_queries
     from bench.qa.goldset import load_questions
-    from retrieval.tokenizer import Tokenizer
+    from retrieval.index.tokenizer import Tokenizer
 
     articles = load_articles()
     tokenizer = Tokenizer()

@@ -27,9 +27,9 @@ import platformdirs
 
 from retrieval.digest.settings import DigestSettings
 from retrieval.errors import ConfigError
-from retrieval.feeds.settings import FeedSettings
-from retrieval.fetch.settings import FetchSettings
-from retrieval.ranking.params import RankingParams
+from retrieval.ingest.feeds.settings import FeedSettings
+from retrieval.ingest.fetch.settings import FetchSettings
+from retrieval.ranking.settings import RankingSettings
 
 # Settings of earlier versions that no longer mean anything, with the reason: a config
 # file that still sets one loads with a warning instead of failing.
@@ -159,7 +159,7 @@ class Settings:
     bot: BotSettings = field(default_factory=BotSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
     # Pseudo-relevance feedback on: +0.007 nDCG@10 on SciFact (bench/eval_ranking.py).
-    ranking: RankingParams = field(default_factory=lambda: RankingParams(feedback=True))
+    ranking: RankingSettings = field(default_factory=lambda: RankingSettings(feedback=True))
     feeds: FeedSettings = field(default_factory=FeedSettings)
     digest: DigestSettings = field(default_factory=DigestSettings)
 

@@ -19,7 +19,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from retrieval import answering, catalog, indexing, search
+from retrieval import catalog
+from retrieval.answer import compose as answering
 from retrieval.config import Settings
 from retrieval.errors import (
     IndexSnapshotError,
@@ -30,7 +31,10 @@ from retrieval.errors import (
     StorageUnavailable,
 )
 from retrieval.index import BM25Index, PassageFilter
+from retrieval.index import catch_up as indexing
+from retrieval.index.tokenizer import Tokenizer
 from retrieval.ranking import Ranker
+from retrieval.ranking import stories as search
 from retrieval.ranking.texts import session_passage_tokens
 from retrieval.results import (
     Answer,
@@ -44,19 +48,18 @@ from retrieval.results import (
     cite_article,
     published_local,
 )
-from retrieval.sentences import Span
 from retrieval.store.database import make_engine, make_sessionmaker, migrate
 from retrieval.store.failures import SNAPSHOT_SETTING, database_error, file_error, location_of
 from retrieval.store.models import Article
-from retrieval.tokenizer import Tokenizer
+from retrieval.text.sentences import Span
 
 if TYPE_CHECKING:
-    from retrieval.extract import ExtractedArticle, ExtractOptions
-    from retrieval.ingest import IngestOutcome
+    from retrieval.ingest.extract import ExtractedArticle, ExtractOptions
+    from retrieval.ingest.stages import IngestOutcome
 
-# Ingest, extraction and summaries are imported by the methods that use
-# them: a one-shot ``newsbot ask`` loads the engine without the extractors and their
-# dependencies (PLC0415 is allowed in this module for that).
+# Ingest, extraction and summaries are imported by the methods that use them: a one-shot
+# ``newsbot ask`` loads the engine without the extractors and their dependencies
+# (PLC0415 is allowed in this module for that).
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +67,6 @@ log = logging.getLogger(__name__)
 TREND_MAX_PASSAGES = 5_000
 # Peak days whose headlines are cited under a trend chart.
 TREND_PEAKS = 3
-# Tries at storing one article: a unique-key clash with a concurrent ingest of the same
-# article is retried once, and then reported as a duplicate.
-STORE_ATTEMPTS = 2
 
 
 class NewsService:
@@ -205,8 +205,8 @@ class NewsService:
 
     def iter_ingest_paths(self, paths: Iterable[Path], *, scope: Scope) -> Iterator[IngestOutcome]:
         """Ingest files one by one, yielding an outcome per article or failure."""
-        from retrieval.extract import extract_path
-        from retrieval.ingest import IngestOutcome
+        from retrieval.ingest.extract import extract_path
+        from retrieval.ingest.stages import IngestOutcome
 
         options = self._extract_options()
         for path in paths:
@@ -228,8 +228,8 @@ class NewsService:
         content_type: str | None = None,
     ) -> list[IngestOutcome]:
         """Ingest an uploaded or fetched document."""
-        from retrieval.extract import extract_bytes
-        from retrieval.ingest import IngestOutcome
+        from retrieval.ingest.extract import extract_bytes
+        from retrieval.ingest.stages import IngestOutcome
 
         try:
             records = list(
@@ -246,14 +246,14 @@ class NewsService:
         return list(self._ingest_records(name, records, scope))
 
     def _extract_options(self) -> ExtractOptions:
-        from retrieval.extract import ExtractOptions
+        from retrieval.ingest.extract import ExtractOptions
 
         return ExtractOptions(max_input_bytes=self.settings.ingest.max_input_bytes)
 
     def _ingest_records(
         self, name: str, records: Sequence[ExtractedArticle | InputError], scope: Scope
     ) -> Iterator[IngestOutcome]:
-        from retrieval.ingest import IngestOutcome
+        from retrieval.ingest.stages import IngestOutcome
 
         many = len(records) > 1
         for number, record in enumerate(records, start=1):
@@ -269,12 +269,20 @@ class NewsService:
         self, article: ExtractedArticle, *, name: str, scope: Scope
     ) -> IngestOutcome:
         """Store one article in its own transaction, then make it searchable."""
-        from retrieval.ingest import IngestOutcome, prepare, store
+        from retrieval.ingest.stages import (
+            STORE_ATTEMPTS,
+            added_outcome,
+            duplicate_outcome,
+            failed_outcome,
+            prepare,
+            store,
+            stored_title,
+        )
 
         try:
             prepared = prepare(article, self.settings.ingest)
         except NewsbotError as exc:
-            return IngestOutcome(name, "failed", title=article.title or None, reason=exc.reason)
+            return failed_outcome(name, exc.reason, title=article.title or None)
         for attempt in range(1, STORE_ATTEMPTS + 1):
             try:
                 with self.unit_of_work() as session:
@@ -285,15 +293,8 @@ class NewsService:
                         settings=self.settings.ingest,
                     )
                     if stored.duplicate:
-                        existing = session.get(Article, stored.article_id)
-                        title = existing.title if existing else prepared.title
-                        return IngestOutcome(
-                            name,
-                            "duplicate",
-                            article_id=stored.article_id,
-                            title=title,
-                            reason=f"already stored as article {stored.article_id}",
-                        )
+                        title = stored_title(session, stored.article_id, prepared.title)
+                        return duplicate_outcome(name, stored.article_id, title)
                 break
             except IntegrityError:
                 # Another process committed the same article between this one's
@@ -303,14 +304,7 @@ class NewsService:
         # Catching up from the change log adds this article (and any other process's
         # earlier ones) in log order, so the index position stays exact.
         self.refresh()
-        return IngestOutcome(
-            name,
-            "added",
-            article_id=stored.article_id,
-            title=prepared.title,
-            passages=len(prepared.passages),
-            published=article.published,
-        )
+        return added_outcome(name, prepared, stored.article_id)
 
     def forget(self, article_id: int, *, scope: Scope) -> ArticleTitle:
         """Remove an article owned by the scope, from the database and the index."""
@@ -447,7 +441,7 @@ class NewsService:
         self, ref: str, *, scope: Scope, sentences: int | None = None
     ) -> ArticleSummary:
         """An article's key sentences, in article order."""
-        from retrieval.summarize import key_sentences
+        from retrieval.answer.summarize import key_sentences
 
         count = sentences or self.settings.summary.sentences
         with self.unit_of_work() as session:
@@ -464,7 +458,7 @@ class NewsService:
 
     def summarize_text(self, text: str, sentences: int | None = None) -> list[str]:
         """Key sentences of any text (``newsbot summarize``); touches no database."""
-        from retrieval.summarize import key_sentences
+        from retrieval.answer.summarize import key_sentences
 
         spans = key_sentences(
             text, sentences or self.settings.summary.sentences, self.tokenizer.tokenize

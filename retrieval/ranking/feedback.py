@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from retrieval.index import BM25Index, Hit
 from retrieval.index.filters import Allowed
-from retrieval.ranking.params import RankingParams
+from retrieval.ranking.settings import RankingSettings
 
 # Tokens of passages by id; passages it cannot find are simply left out.
 PassageTokens = Callable[[Sequence[int]], Mapping[int, Sequence[str]]]
@@ -92,7 +92,7 @@ def feedback_search(
     k: int,
     allowed: Allowed,
     passage_tokens: PassageTokens,
-    params: RankingParams,
+    params: RankingSettings,
 ) -> list[Hit]:
     """The ``k`` best passages for the RM3-expanded query, best first, ties by id.
 

@@ -17,9 +17,9 @@ HEAVY = ("aiohttp", "sqlalchemy", "numpy", "discord", "regex", "Stemmer", "trafi
 FEATURES = (
     "retrieval.index",
     "retrieval.service",
-    "retrieval.fetch.fetcher",
-    "retrieval.feeds.manager",
-    "retrieval.digest.service",
+    "retrieval.ingest.fetch.fetcher",
+    "retrieval.ingest.feeds.manager",
+    "retrieval.digest.facade",
     "retrieval.ranking.ranker",
     "retrieval.store",
 )
@@ -52,7 +52,12 @@ def test_the_engine_loads_no_extractor() -> None:
     the ingest rules, the summariser or the migration machinery."""
     loaded = _modules_loaded_by("import retrieval.service")
     assert "retrieval.service" in loaded
-    unwanted = ("retrieval.extract", "retrieval.ingest", "retrieval.summarize")
+    unwanted = (
+        "retrieval.ingest.extract",
+        "retrieval.ingest.stages",
+        "retrieval.ingest.bulk",
+        "retrieval.answer.summarize",
+    )
     assert not {m for m in loaded if m.startswith(unwanted)}
     third_party = ("trafilatura", "charset_normalizer", "alembic", "aiohttp", "discord", "lxml")
     assert not {m for m in loaded if m.split(".")[0] in third_party}
