@@ -126,14 +126,18 @@ def contributions(
 ) -> Iterator[tuple[NDArray[np.int32], NDArray[np.float64]]]:
     """(slots, factor * weight) for each block of postings of term ``j``.
 
-    With ``out`` (at least as long as the term's longest block), large blocks' weights
-    are written into it, valid until the next block: no fresh memory per block.
+    With ``out`` (at least as long as the term's longest block), the weights are
+    written into it, valid until the next block: no fresh memory per block.
     """
     table = None
     if plan.postings[j] > _TABLE_RATIO * len(view.weights):
         table = factor * view.weights
     for slots, codes in blocks(view, plan, j):
-        if table is None:
+        if table is None and out is not None:
+            mine = np.take(view.weights, codes, out=out[: len(codes)])
+            mine *= factor  # the same product as factor * weight: multiplication commutes
+            yield slots, mine
+        elif table is None:
             yield slots, factor * view.weights[codes]
         elif out is not None:
             yield slots, np.take(table, codes, out=out[: len(codes)])
