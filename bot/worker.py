@@ -42,12 +42,12 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 def digest_job(service: NewsService, client: discord.Client) -> Job:
     """Post the digests that are due, every ``[digest] loop_seconds``, through ``client``.
 
-    The scheduler runs in a worker thread and sends on this event loop.
+    The scheduler runs in a thread of the engine's executor and sends on this event loop.
     """
     settings = service.settings.digest
     poster = DiscordPoster(client, asyncio.get_running_loop(), settings)
     scheduler = DigestScheduler(DigestService(service, settings=settings), poster)
-    return Job(DIGESTS_JOB, settings.loop_seconds, blocking(scheduler.tick))
+    return Job(DIGESTS_JOB, settings.loop_seconds, blocking(scheduler.tick, service.submit))
 
 
 @contextlib.asynccontextmanager

@@ -143,6 +143,23 @@ class BotSettings:
 
 
 @dataclass(frozen=True)
+class EngineSettings:
+    # Threads of the engine's one executor (``NewsService.submit``): the bot's engine
+    # calls, the feed poller and the digest scheduler run in them. The bot runs at most
+    # ``bot.ENGINE_WORKERS`` (or ``answer_processes``) engine calls at once, and the
+    # feed poller and the digest scheduler one each, so this many never keeps one
+    # waiting for another.
+    threads: int = 4
+    # Processes that answer questions in the bot (``ask`` and ``news``: /ask, /news,
+    # mentions, follow-ups and their pages), each opening the same database and the
+    # memory-mapped index snapshot and catching up with the change log before it
+    # answers. Answers are CPU bound and Python runs one thread at a time, so threads
+    # use one core: with processes a burst of questions is spread over the cores.
+    # 0 answers in the threads above. ``newsbot ask`` never starts them.
+    answer_processes: int = 2
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     index: IndexSettings = field(default_factory=IndexSettings)
@@ -155,6 +172,7 @@ class Settings:
     ranking: RankingParams = field(default_factory=lambda: RankingParams(feedback=True))
     feeds: FeedSettings = field(default_factory=FeedSettings)
     digest: DigestSettings = field(default_factory=DigestSettings)
+    engine: EngineSettings = field(default_factory=EngineSettings)
 
     def snapshot_path(self) -> Path:
         """The index snapshot directory derived from the settings."""
@@ -235,6 +253,10 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("must be positive", key="index.refresh_seconds")
     if settings.answer.max_citations < 1 or settings.answer.max_sentences < 1:
         raise ConfigError("must be at least 1", key="answer")
+    if settings.engine.threads < 1:
+        raise ConfigError("must be at least 1", key="engine.threads")
+    if settings.engine.answer_processes < 0:
+        raise ConfigError("must be 0 or more", key="engine.answer_processes")
 
 
 def resolve_config_path(explicit: str | os.PathLike[str] | None) -> Path | None:

@@ -3,8 +3,9 @@
 Admins (``bot.admin``: Manage Server, or the role named in ``[bot] admin_role``, checked
 when the command runs) set, list, remove and preview digests. A ``tasks.loop`` started in
 ``cog_load`` runs the engine's scheduler every ``[digest] loop_seconds`` in a thread of
-its own, so waiting on Discord never holds a worker that answers questions; the
-scheduler claims each due run in the database before anything is sent.
+the engine's executor (``NewsService.submit``) outside the bot's engine queue, so
+waiting on Discord never holds a question's turn; the scheduler claims each due run in
+the database before anything is sent.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -58,7 +59,6 @@ class DigestCog(FeatureCog, name="Digest"):
         super().__init__(bot)
         self.digests: DigestService | None = None
         self.scheduler: DigestScheduler | None = None
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix="newsbot-digest")
         self._inflight: Future[TickReport] | None = None
 
     # ------------------------------------------------------------ life cycle
@@ -83,7 +83,6 @@ class DigestCog(FeatureCog, name="Digest"):
         if inflight is not None and not inflight.done():
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(asyncio.wrap_future(inflight), UNLOAD_WAIT_SECONDS)
-        self._executor.shutdown(wait=False, cancel_futures=True)
 
     @tasks.loop(seconds=30.0)
     async def digest_loop(self) -> None:
@@ -95,12 +94,12 @@ class DigestCog(FeatureCog, name="Digest"):
         await self.bot.wait_until_ready()
 
     async def run_tick(self) -> TickReport | None:
-        """One scheduler tick in the digest thread; never raises (the loop must go on)."""
+        """One scheduler tick in an engine thread; never raises (the loop must go on)."""
         scheduler = self.scheduler
         if scheduler is None:
             return None
         try:
-            self._inflight = self._executor.submit(scheduler.tick)
+            self._inflight = self.bot.service.submit(scheduler.tick)
             return await asyncio.wrap_future(self._inflight)
         except Exception:
             log.exception("digest tick failed")

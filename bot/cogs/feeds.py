@@ -1,7 +1,8 @@
 """``/feed add|list|remove``: a server's admins follow RSS and Atom feeds; and the poller.
 
-Every ``poll_period_seconds`` the cog polls the feeds that are due, in its own thread so
-a slow feed never holds up the engine's workers or the event loop. New entries become
+Every ``poll_period_seconds`` the cog polls the feeds that are due, in a thread of the
+engine's executor (``NewsService.submit``) outside the bot's engine queue, so a slow
+feed never holds up the event loop or a question's turn. New entries become
 articles of the server that added the feed. When a feed is paused after repeated
 failures, the channel where it was added is told.
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import discord
 from discord import app_commands
@@ -52,7 +52,6 @@ class FeedsCog(FeatureCog, name="Feeds"):
         super().__init__(bot)
         self._manager: FeedManager | None = None
         self._fetcher: Fetcher | None = None
-        self._executor: ThreadPoolExecutor | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._unsubscribe: Callable[[], None] | None = None
         # Announcements in flight, kept referenced until they finish.
@@ -64,7 +63,6 @@ class FeedsCog(FeatureCog, name="Feeds"):
             return  # built only to register the slash commands
         self._fetcher = acquire_fetcher(self.bot)
         self._loop = asyncio.get_running_loop()
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix="newsbot-feeds")
         self.poller.change_interval(seconds=self.bot.settings.feeds.poll_period_seconds)
         self.poller.start()
 
@@ -74,8 +72,6 @@ class FeedsCog(FeatureCog, name="Feeds"):
         self.poller.cancel()
         if self._unsubscribe is not None:
             self._unsubscribe()
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
         self._manager = self._fetcher = None
         await release_fetcher(self.bot)
 
@@ -94,9 +90,8 @@ class FeedsCog(FeatureCog, name="Feeds"):
     async def poller(self) -> None:
         if not await self.bot.holds(FEEDS_JOB):
             return  # another process (a worker or another shard) polls feeds now
-        loop = asyncio.get_running_loop()
         try:
-            reports = await loop.run_in_executor(self._executor, self.manager.poll_due)
+            reports = await asyncio.wrap_future(self.bot.service.submit(self.manager.poll_due))
         except NewsbotError as exc:
             log.warning("feed polling failed: %s", exc.reason)
         except Exception:  # the loop must outlive a bug in one round

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from retrieval.feeds.manager import FeedManager
-from retrieval.worker.runner import Job, blocking
+from retrieval.worker.runner import Job, Submit, blocking
 
 if TYPE_CHECKING:
     from retrieval.fetch import Fetcher
@@ -16,11 +16,13 @@ FEEDS_JOB = "feeds"
 DIGESTS_JOB = "digests"
 
 
-def feed_job(manager: FeedManager) -> Job:
-    """Poll the feeds that are due, every ``[feeds] poll_period_seconds``."""
-    return Job(FEEDS_JOB, manager.settings.poll_period_seconds, blocking(manager.poll_due))
+def feed_job(manager: FeedManager, submit: Submit) -> Job:
+    """Poll the feeds that are due, every ``[feeds] poll_period_seconds``, through
+    ``submit`` (the engine's executor)."""
+    period = manager.settings.poll_period_seconds
+    return Job(FEEDS_JOB, period, blocking(manager.poll_due, submit))
 
 
 def engine_jobs(service: NewsService, fetcher: Fetcher) -> list[Job]:
-    """Every job that needs only the engine (no Discord)."""
-    return [feed_job(FeedManager(service, fetcher))]
+    """Every job that needs only the engine (no Discord), run in its executor."""
+    return [feed_job(FeedManager(service, fetcher), service.submit)]

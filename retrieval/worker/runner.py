@@ -23,6 +23,7 @@ import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -54,11 +55,15 @@ class Job:
     run: JobRun
 
 
-def blocking(fn: Callable[[], object]) -> JobRun:
-    """A job body from a blocking engine call, run in a thread off the event loop."""
+# Runs a blocking call off the event loop: the engine's executor (``NewsService.submit``).
+Submit = Callable[[Callable[[], object]], Future[object]]
+
+
+def blocking(fn: Callable[[], object], submit: Submit) -> JobRun:
+    """A job body from a blocking engine call, run through ``submit``."""
 
     async def run() -> object:
-        return await asyncio.to_thread(fn)
+        return await asyncio.wrap_future(submit(fn))
 
     return run
 

@@ -16,6 +16,7 @@ from bot import admin
 from bot.app import NewsBot
 from retrieval.config import Settings
 from retrieval.errors import EngineUnavailable, FeedNotFound
+from retrieval.executor import THREAD_PREFIX
 from retrieval.feeds.results import PollReport
 from retrieval.fetch import FetchError
 from retrieval.results import Scope
@@ -114,7 +115,7 @@ async def test_remove_autocomplete_offers_only_this_servers_feeds(
     assert await feeds.feed_choices(admin_interaction(live_bot, GUILD_B), "harbour") == []
 
 
-async def test_the_poller_runs_due_feeds_in_its_own_thread(live_bot: NewsBot) -> None:
+async def test_the_poller_runs_due_feeds_in_an_engine_thread(live_bot: NewsBot) -> None:
     feeds = cog(live_bot)
     threads: list[str] = []
 
@@ -124,7 +125,7 @@ async def test_the_poller_runs_due_feeds_in_its_own_thread(live_bot: NewsBot) ->
 
     feeds.manager.poll_due = poll_due
     await feeds.poller.coro(feeds)  # one round; the error is logged, not raised
-    assert threads and threads[0].startswith("newsbot-feeds")
+    assert threads and threads[0].startswith(THREAD_PREFIX), "the engine's executor polls"
     assert feeds.poller.is_running(), "the loop is started with the cog"
 
 

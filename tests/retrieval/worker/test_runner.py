@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -126,19 +127,21 @@ async def test_a_failing_job_waits_its_period_and_others_still_run(
         raise RuntimeError("a bug")
 
     runs: list[str] = []
+    executor = ThreadPoolExecutor(1)
     w = worker(
         sessions,
         clock,
         "a",
         [
             Job("broken", 10, broken),
-            Job("crashing", 10, blocking(crashing)),
+            Job("crashing", 10, blocking(crashing, executor.submit)),
             recording_job("ok", runs),
         ],
     )
     assert await w.tick() == ["broken", "crashing", "ok"]
     assert await w.tick() == []
     assert attempts == ["broken", "crashing"] and runs == ["ok"]
+    executor.shutdown()
 
 
 async def test_a_database_error_means_not_holding(clock: Clock, tmp_path: Path) -> None:
