@@ -34,11 +34,11 @@ from discord.ext import commands
 from bot.conversation import ConversationMemory
 from bot.cooldown import MessageCooldowns
 from bot.engine import ENGINE_WORKERS, AckTracker, EngineRunner, engine_lane
-from bot.errors import report_error
+from bot.error_replies import report_error
 from bot.rest import UNREACHABLE, unreachable
 from retrieval.config import Settings
 from retrieval.errors import ConfigError, EngineUnavailable, NewsbotError
-from retrieval.worker.runner import Worker
+from retrieval.worker.job_runner import Worker
 
 if TYPE_CHECKING:
     # Imported for real only by ``run_bot``: building a bot (tests, ``sync``) must not

@@ -24,7 +24,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from retrieval import answering, catalog, indexing, search
+from retrieval import catalog
+from retrieval.answer import compose as answering
+from retrieval.answer.summarize import key_sentences
 from retrieval.config import Settings
 from retrieval.errors import (
     IndexSnapshotError,
@@ -35,10 +37,13 @@ from retrieval.errors import (
     StorageUnavailable,
 )
 from retrieval.executor import EngineExecutor
-from retrieval.extract import ExtractedArticle, ExtractOptions, extract_bytes, extract_path
 from retrieval.index import BM25Index, PassageFilter
-from retrieval.ingest import IngestOutcome, prepare, store
+from retrieval.index import catch_up as indexing
+from retrieval.index.tokenizer import Tokenizer
+from retrieval.ingest.extract import ExtractedArticle, ExtractOptions, extract_bytes, extract_path
+from retrieval.ingest.stages import IngestOutcome, prepare, store
 from retrieval.ranking import Ranker
+from retrieval.ranking import stories as search
 from retrieval.ranking.texts import session_passage_tokens
 from retrieval.results import (
     Answer,
@@ -52,12 +57,10 @@ from retrieval.results import (
     cite_article,
     published_local,
 )
-from retrieval.sentences import Span
 from retrieval.store.database import make_engine, make_sessionmaker, migrate
 from retrieval.store.failures import SNAPSHOT_SETTING, database_error, file_error, location_of
 from retrieval.store.models import Article
-from retrieval.summarize import key_sentences
-from retrieval.tokenizer import Tokenizer
+from retrieval.text.sentences import Span
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """``/digest``: scheduled posts of what is new, and the loop that posts them.
 
-Admins (``bot.admin``: Manage Server, or the role named in ``[bot] admin_role``, checked
+Admins (``bot.admin_checks``: Manage Server, or the role named in ``[bot] admin_role``, checked
 when the command runs) set, list, remove and preview digests. A ``tasks.loop`` started in
 ``cog_load`` runs the engine's scheduler every ``[digest] loop_seconds`` in a thread of
 the engine's executor (``NewsService.submit``) outside the bot's engine queue, so
@@ -20,7 +20,7 @@ import discord
 from discord import app_commands
 from discord.ext import tasks
 
-from bot.admin import admin_group, admin_only
+from bot.admin_checks import admin_group, admin_only
 from bot.app import NewsBot
 from bot.choices import fit_choices
 from bot.cog_base import FeatureCog
@@ -39,8 +39,8 @@ from retrieval.errors import EngineUnavailable
 from retrieval.worker.jobs import DIGESTS_JOB
 
 if TYPE_CHECKING:
-    from retrieval.digest.scheduler import DigestScheduler, TickReport
-    from retrieval.digest.service import DigestService
+    from retrieval.digest.facade import DigestService
+    from retrieval.digest.posting import DigestScheduler, TickReport
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +67,8 @@ class DigestCog(FeatureCog, name="Digest"):
             return  # a bot built only to register commands: nothing to schedule
         news = self.bot.service
         # The engine is imported when there is one to run (see bot.app).
-        from retrieval.digest.scheduler import DigestScheduler  # noqa: PLC0415
-        from retrieval.digest.service import DigestService  # noqa: PLC0415
+        from retrieval.digest.facade import DigestService  # noqa: PLC0415
+        from retrieval.digest.posting import DigestScheduler  # noqa: PLC0415
 
         settings = self.bot.settings.digest
         self.digests = DigestService(news, settings=settings)
@@ -133,7 +133,7 @@ class DigestCog(FeatureCog, name="Digest"):
         max_stories: app_commands.Range[int, 1, MAX_STORIES_LIMIT] | None = None,
         mention_role: discord.Role | None = None,
     ) -> None:
-        from retrieval.digest.results import ScheduleRequest  # noqa: PLC0415
+        from retrieval.digest.digest_values import ScheduleRequest  # noqa: PLC0415
 
         await self.acknowledge(interaction, ephemeral=True)
         refusal = _cannot_post(channel)
@@ -195,7 +195,7 @@ class DigestCog(FeatureCog, name="Digest"):
     async def timezone_autocomplete(
         self, interaction: discord.Interaction[NewsBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        from retrieval.digest.schedule import matching_zones  # noqa: PLC0415
+        from retrieval.digest.due_times import matching_zones  # noqa: PLC0415
 
         return fit_choices(
             app_commands.Choice(name=z, value=z) for z in matching_zones(current, CHOICES_MAX)

@@ -17,7 +17,7 @@ import discord
 from discord import app_commands
 from discord.ext import tasks
 
-from bot.admin import acquire_fetcher, admin_group, admin_only, release_fetcher
+from bot.admin_checks import acquire_fetcher, admin_group, admin_only, release_fetcher
 from bot.app import NewsBot
 from bot.choices import chosen_id, fit_choices
 from bot.cog_base import FeatureCog
@@ -31,10 +31,10 @@ from bot.render_admin import (
     feed_removed_payload,
 )
 from retrieval.errors import EngineUnavailable, FeedNotFound, NewsbotError
-from retrieval.feeds.manager import FeedManager
-from retrieval.feeds.results import PollReport
-from retrieval.feeds.schedule import EVERY_CHOICES
-from retrieval.fetch import Fetcher
+from retrieval.ingest.feeds.feed_values import PollReport
+from retrieval.ingest.feeds.manager import FeedManager
+from retrieval.ingest.feeds.poll_intervals import EVERY_CHOICES
+from retrieval.ingest.fetch import Fetcher
 from retrieval.worker.jobs import FEEDS_JOB
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """Appending to ``index_log`` so that log order is commit order, on every backend.
 
 Every process keeps its BM25 index current by reading the log after the position it
-has applied (``retrieval.indexing.catch_up``: ``seq > position``). That is only
+has applied (``retrieval.index.catch_up.catch_up``: ``seq > position``). That is only
 correct if no entry can become visible *after* a reader has moved past its ``seq``.
 
 * SQLite has one writer at a time: a transaction that draws a ``seq`` commits before

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from retrieval.feeds.manager import FeedManager
-from retrieval.worker.runner import Job, Submit, blocking
+from retrieval.ingest.feeds.manager import FeedManager
+from retrieval.worker.job_runner import Job, Submit, blocking
 
 if TYPE_CHECKING:
-    from retrieval.fetch import Fetcher
+    from retrieval.ingest.fetch import Fetcher
     from retrieval.service import NewsService
 
 # Lease names: a job runs in one process at a time, worker or bot, whoever holds it.

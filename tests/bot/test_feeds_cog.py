@@ -12,19 +12,19 @@ from unittest.mock import AsyncMock, MagicMock
 import discord
 import pytest
 
-from bot import admin
+from bot import admin_checks as admin
 from bot.app import NewsBot
 from retrieval.config import Settings
 from retrieval.errors import EngineUnavailable, FeedNotFound
 from retrieval.executor import THREAD_PREFIX
-from retrieval.feeds.results import PollReport
-from retrieval.fetch import FetchError
+from retrieval.ingest.feeds.feed_values import PollReport
+from retrieval.ingest.fetch import FetchError
 from retrieval.results import Scope
 from tests.bot.live_bot import GUILD_A, GUILD_B, admin_interaction, live_bot, reply_text
-from tests.retrieval.feeds.feed_site import HTML_TYPE, Entry, FeedSite, article_html, rss
-from tests.retrieval.fetch import fetch_testserver
-from tests.retrieval.fetch.conftest import tripwire
-from tests.retrieval.fetch.fetch_testserver import LocalServer
+from tests.retrieval.ingest.feeds.feed_site import HTML_TYPE, Entry, FeedSite, article_html, rss
+from tests.retrieval.ingest.fetch import fetch_testserver
+from tests.retrieval.ingest.fetch.conftest import tripwire
+from tests.retrieval.ingest.fetch.fetch_testserver import LocalServer
 
 __all__ = ["live_bot", "tripwire"]
 

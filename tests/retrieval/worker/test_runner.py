@@ -17,7 +17,7 @@ from retrieval.config import Settings
 from retrieval.errors import NewsbotError
 from retrieval.store.database import make_engine, make_sessionmaker, migrate
 from retrieval.worker import lease
-from retrieval.worker.runner import Job, Worker, blocking
+from retrieval.worker.job_runner import Job, Worker, blocking
 
 LEASE_SECONDS = 30.0
 # Seconds a test waits for a background renewal before failing.

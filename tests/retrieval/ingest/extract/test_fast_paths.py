@@ -1,0 +1,142 @@
+"""Shortcuts of the extractors give what the full work gives.
+
+The HTML cascade stops after its baseline candidate when that is clearly good; the
+visible text is read without copying the tree; the phrase patterns run on lower-cased
+text when that is the same as ignoring case.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import lxml.html
+import pytest
+import trafilatura
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml import etree
+from trafilatura.settings import Document
+
+from retrieval.ingest.extract import boilerplate as bp
+from retrieval.ingest.extract import html as html_module
+from retrieval.ingest.extract import plaintext_meta
+from retrieval.ingest.extract.html import extract_html, parse_html
+from retrieval.ingest.extract.html_text import _BLOCKS, _INVISIBLE, visible_text
+
+PAGE = """<html lang="en"><head><title>T</title><script>var x = 1;</script></head><body>
+<!-- a comment --><nav><a href="/">Home</a> <a href="/w">World</a></nav>
+<article><h1>Harbour wall repairs start in spring</h1>
+<p>By Ana Ruiz</p>
+<p>The harbour board approved repairs to the north wall on Monday, after winter storms
+opened cracks along a forty-metre stretch of the old stone pier.<?pi skip?> Work starts
+in March.</p><style>p {}</style>
+<p>Fishing boats will moor at the south quay while the work goes on, the board said in
+a statement, and the ferry timetable will not change during the repairs.</p>
+<div>Share<br/>Tweet<noscript>Enable scripts</noscript> tail text</div>
+</article><footer>© 2024 Harbour News. All rights reserved.</footer></body></html>"""
+
+
+def _reference_visible_text(tree: lxml.html.HtmlElement) -> str:
+    """The first implementation: a re-parsed copy with invisible elements stripped."""
+    root = lxml.html.fromstring(lxml.html.tostring(tree))
+    etree.strip_elements(
+        root, *_INVISIBLE, etree.Comment, etree.ProcessingInstruction, with_tail=False
+    )
+    parts: list[str] = []
+
+    def walk(element: etree._Element) -> None:
+        tag = element.tag if isinstance(element.tag, str) else ""
+        block = tag.lower() in _BLOCKS
+        parts.append("\n" if block else "")
+        parts.append(element.text or "")
+        for child in element:
+            walk(child)
+            parts.append(child.tail or "")
+        parts.append("\n" if block else "")
+
+    walk(root)
+    return "".join(parts)
+
+
+def _pages(fixtures: Path) -> list[str]:
+    return [PAGE, *(p.read_text(encoding="utf-8") for p in sorted(fixtures.glob("*.html")))]
+
+
+def test_visible_text_matches_the_copying_implementation(fixtures: Path) -> None:
+    for page in _pages(fixtures):
+        tree = parse_html(page)
+        assert tree is not None
+        assert visible_text(tree) == _reference_visible_text(tree)
+    parser = lxml.html.HTMLParser(remove_comments=False, remove_pis=False)
+    tree = lxml.html.fromstring(PAGE, parser=parser)
+    assert visible_text(tree) == _reference_visible_text(tree)
+    assert "Enable scripts" not in visible_text(tree) and "tail text" in visible_text(tree)
+
+
+def test_early_stop_gives_what_the_full_cascade_gives_on_clean_pages(
+    fixtures: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On clean pages every candidate agrees, so stopping after the baseline loses nothing."""
+    pages = _pages(fixtures)
+    default = [extract_html(page, name="p.html") for page in pages if "<article" in page]
+    monkeypatch.setattr(html_module, "is_clean", lambda *args: False)
+    always = [extract_html(page, name="p.html") for page in pages if "<article" in page]
+    assert [a.body for a in default] == [a.body for a in always]
+    assert default == always
+
+
+def test_cleaner_body_replaces_a_short_trafilatura_body(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = trafilatura.bare_extraction
+
+    def short(*args: object, **kwargs: object) -> Document:
+        document = real(*args, **kwargs)  # type: ignore[arg-type]
+        assert isinstance(document, Document)
+        document.text = "Work starts in March."
+        return document
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", short)
+    article = extract_html(PAGE, name="p.html")
+    assert "Fishing boats will moor at the south quay" in article.body
+
+
+def test_dateline_from_an_agency_line_above_the_body() -> None:
+    page = (
+        "<html><head><meta property='og:site_name' content='Daily Ledger'></head><body>"
+        "<article><h1>Senate passes the budget after a long night</h1>"
+        "<p class='byline'>By Maya Chen</p><p>PTI, Washington</p>"
+        "<p>The Senate passed the budget early on Friday after a debate that ran through "
+        "the night, sending the bill to the president for his signature.</p>"
+        "<p>Leaders of both parties said the vote ended months of talks over spending on "
+        "defence, schools and roads across the country.</p></article></body></html>"
+    )
+    article = extract_html(page, name="budget.html")
+    assert article.dateline == "Washington"
+
+
+_WORDS = st.sampled_from(
+    [
+        "Click", "HERE", "share", "This", "Also Read", "newsletter", "Subscribe to our ",
+        "Copyright", "©", "(C)", "2024", "İ", "ı", "ß", "Straße", "café", "’", "—", " ",
+        "\n", "Photo", ":", "Tags:", "related stories", "K", "ſ", "Top Stories",
+    ]
+)  # fmt: skip
+_LINES = st.lists(st.one_of(_WORDS, st.text(max_size=5)), max_size=12).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LINES)
+def test_lowered_phrase_search_agrees_with_ignoring_case(text: str) -> None:
+    assert bp._PHRASES_CASELESS.found(text) == bool(bp._PHRASES.search(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LINES)
+def test_copyright_prefilter_never_hides_a_match(text: str) -> None:
+    if plaintext_meta._COPYRIGHT.search(text):
+        assert plaintext_meta._may_hold_copyright(text)
+
+
+def test_lowered_refuses_text_with_other_cased_letters() -> None:
+    assert bp.lowered("Click HERE — “now”") == "click here — “now”"
+    assert bp.lowered("CLİCK HERE") is None
+    assert bp.lowered("Straße") is None
