@@ -33,7 +33,7 @@ from discord.ext import commands
 
 from bot.conversation import ConversationMemory
 from bot.cooldown import MessageCooldowns
-from bot.engine import ENGINE_WORKERS, AckTracker, EngineRunner, engine_lane
+from bot.engine import CALLS_PER_PROCESS, ENGINE_WORKERS, AckTracker, EngineRunner, engine_lane
 from bot.error_replies import report_error
 from bot.rest import UNREACHABLE, unreachable
 from retrieval.config import Settings
@@ -145,11 +145,9 @@ class NewsBot(commands.AutoShardedBot):
         self._answer_processes = answer_processes
         self._refresh_task: asyncio.Task[None] | None = None
         # Engine calls start only after pending interactions are acknowledged, in fair
-        # turns per user (bot.engine): one per answering process, or ENGINE_WORKERS.
+        # turns per user (bot.engine).
         self.acks = AckTracker()
-        self._engine = EngineRunner(
-            self.acks, max(ENGINE_WORKERS, settings.engine.answer_processes)
-        )
+        self._engine = EngineRunner(self.acks, self._engine_capacity)
         # Background jobs (feed polls, digests) run in one process at a time: this bot
         # runs one only while it holds the job's lease, so shards and ``newsbot worker``
         # processes never overlap.
@@ -174,6 +172,11 @@ class NewsBot(commands.AutoShardedBot):
         if self.leases is None:
             self.leases = Worker(self._service.sessions, [])
         return await self.leases.hold(job)
+
+    def _engine_capacity(self) -> int:
+        """Engine calls run at once: a few per answering process, else ENGINE_WORKERS."""
+        processes = self._service.answer_processes() if self._service is not None else 0
+        return processes * CALLS_PER_PROCESS if processes else ENGINE_WORKERS
 
     async def run_engine(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a blocking engine call in the service's executor, off the event loop, in

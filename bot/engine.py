@@ -31,12 +31,18 @@ import discord
 T = TypeVar("T")
 
 # Engine calls run at once when answers run in threads (``[engine] answer_processes``
-# 0; with processes, one per process). Engine code holds the GIL most of the time, so
-# more threads do not answer faster; each extra one is another thread the event loop
-# waits behind for the GIL. In bench/bot_load.py (200 concurrent asks) 4 threads were
-# slower than 2 for both acknowledgements and answers, and 1 and 2 were within noise;
-# two let one call's database reads (which release the GIL) overlap another's ranking.
+# 0). Engine code holds the GIL most of the time, so more threads do not answer faster;
+# each extra one is another thread the event loop waits behind for the GIL. In
+# bench/bot_load.py (200 concurrent asks) 4 threads were slower than 2 for both
+# acknowledgements and answers, and 1 and 2 were within noise; two let one call's
+# database reads (which release the GIL) overlap another's ranking.
 ENGINE_WORKERS = 2
+# Engine calls run at once per answering process, when they run: one computing and one
+# already sent, so a process starts its next answer as soon as it returns one instead of
+# idling while the event loop (busy rendering and sending answers under a burst) hands
+# it the next. More would only move waiting calls from the fair queue to the pool's
+# first-come one.
+CALLS_PER_PROCESS = 2
 # An engine call waits at most this long for pending acknowledgements (seconds): past
 # it the interaction is late anyway (a defer is normally sent within milliseconds), and
 # a command that never answers must not stall the engine.
@@ -137,17 +143,18 @@ class FairQueue(Generic[T]):
 
 
 class EngineRunner:
-    """Engine calls in turns: ``slots`` at a time, the rest waiting in a ``FairQueue``.
+    """Engine calls in turns: ``capacity()`` at a time, the rest waiting in a ``FairQueue``.
 
     A call gets its turn, then waits for pending acknowledgements (``AckTracker``), then
     is submitted (to the service's executor: a thread or an answering process) and
-    awaited; its turn passes on when it finishes.
+    awaited; its turn passes on when it finishes. ``capacity`` is asked at every turn,
+    so it follows the engine (answering processes started or stopped).
     """
 
-    def __init__(self, acks: AckTracker, slots: int | None = None) -> None:
+    def __init__(self, acks: AckTracker, capacity: Callable[[], int]) -> None:
         self.acks = acks
-        self.slots = slots or ENGINE_WORKERS
-        self._free = self.slots
+        self._capacity = capacity
+        self._running = 0
         self._waiting: FairQueue[asyncio.Future[None]] = FairQueue()
 
     async def run(self, submit: Callable[[], Future[T]], *, lane: Hashable | None = None) -> T:
@@ -163,8 +170,8 @@ class EngineRunner:
             self._pass_turn()
 
     async def _turn(self, lane: Hashable) -> None:
-        if self._free and not self._waiting:
-            self._free -= 1
+        if self._running < self._capacity() and not self._waiting:
+            self._running += 1
             return
         turn = asyncio.get_running_loop().create_future()
         self._waiting.push(lane, turn)
@@ -176,9 +183,11 @@ class EngineRunner:
             raise
 
     def _pass_turn(self) -> None:
-        while self._waiting:
+        """The turn of a call that ended goes to the next waiter (it stays counted as
+        running), unless the capacity shrank below the calls running."""
+        while self._waiting and self._running <= self._capacity():
             turn = self._waiting.pop()
             if not turn.done():  # a cancelled waiter is skipped
                 turn.set_result(None)
                 return
-        self._free += 1
+        self._running -= 1

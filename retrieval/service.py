@@ -243,7 +243,6 @@ class NewsService:
         """Stop the answering processes: answers run in the threads again."""
         self._executor.stop_processes()
 
-    @property
     def answer_processes(self) -> int:
         """How many answering processes run (0: answers run in the threads)."""
         return self._executor.processes

@@ -204,6 +204,9 @@ class FakeService:
         self._record("refresh")
         return 0
 
+    def answer_processes(self) -> int:
+        return 0  # answers run in the fake's threads
+
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         return self._executor.submit(fn, *args, **kwargs)
 

@@ -55,7 +55,7 @@ async def test_an_engine_call_waits_until_the_pending_command_is_deferred(
     threads: ThreadPoolExecutor,
 ) -> None:
     acks = AckTracker()
-    runner = EngineRunner(acks, slots=2)
+    runner = EngineRunner(acks, lambda: 2)
     command = _interaction(1)
     acks.received(command)
     started = threading.Event()
@@ -72,7 +72,7 @@ async def test_a_response_sent_elsewhere_releases_the_engine_too(
     threads: ThreadPoolExecutor,
 ) -> None:
     acks = AckTracker()
-    runner = EngineRunner(acks, slots=1)
+    runner = EngineRunner(acks, lambda: 1)
     command = _interaction(1)
     acks.received(command)
     running = asyncio.create_task(runner.run(call(threads, lambda: 42)))
@@ -87,7 +87,7 @@ async def test_a_command_that_never_answers_holds_the_engine_only_briefly(
 ) -> None:
     monkeypatch.setattr(engine, "ACK_HOLD_SECONDS", 0.05)
     acks = AckTracker()
-    runner = EngineRunner(acks, slots=1)
+    runner = EngineRunner(acks, lambda: 1)
     acks.received(_interaction(1))
     assert await asyncio.wait_for(runner.run(call(threads, lambda: "ran")), 1) == "ran"
     assert acks.unanswered() == 0
@@ -107,7 +107,7 @@ async def test_autocomplete_and_buttons_do_not_hold_the_engine(
 async def test_calls_run_in_arrival_order_on_at_most_the_given_slots(
     threads: ThreadPoolExecutor,
 ) -> None:
-    runner = EngineRunner(AckTracker(), slots=2)
+    runner = EngineRunner(AckTracker(), lambda: 2)
     lock = threading.Lock()
     running: list[int] = []
     most = 0
@@ -148,7 +148,7 @@ async def test_answered_commands_are_forgotten_without_engine_calls() -> None:
 async def test_one_users_many_calls_do_not_hold_up_another_users_one(
     threads: ThreadPoolExecutor,
 ) -> None:
-    runner = EngineRunner(AckTracker(), slots=1)
+    runner = EngineRunner(AckTracker(), lambda: 1)
     order: list[str] = []
     gate = threading.Event()
 
@@ -171,7 +171,7 @@ async def test_one_users_many_calls_do_not_hold_up_another_users_one(
 
 
 async def test_a_cancelled_waiter_passes_its_turn_on(threads: ThreadPoolExecutor) -> None:
-    runner = EngineRunner(AckTracker(), slots=1)
+    runner = EngineRunner(AckTracker(), lambda: 1)
     gate = threading.Event()
     first = asyncio.create_task(runner.run(call(threads, gate.wait, 1)))
     await asyncio.sleep(0.01)
@@ -185,3 +185,33 @@ async def test_a_cancelled_waiter_passes_its_turn_on(threads: ThreadPoolExecutor
     assert given_up.cancelled()
     # Every turn came back: the next call runs at once.
     assert await asyncio.wait_for(runner.run(call(threads, lambda: 1)), 1) == 1
+
+
+async def test_the_capacity_is_read_at_every_turn(threads: ThreadPoolExecutor) -> None:
+    capacity = [2]
+    runner = EngineRunner(AckTracker(), lambda: capacity[0])
+    lock = threading.Lock()
+    running: list[int] = []
+    most_after_shrink = 0
+    gate = threading.Event()
+
+    def work(n: int) -> int:
+        nonlocal most_after_shrink
+        with lock:
+            running.append(n)
+            if n >= 2:
+                most_after_shrink = max(most_after_shrink, len(running))
+        gate.wait(1)
+        with lock:
+            running.remove(n)
+        return n
+
+    calls = [asyncio.create_task(runner.run(call(threads, work, n))) for n in range(5)]
+    await asyncio.sleep(0.05)
+    assert sorted(running) == [0, 1]
+    capacity[0] = 1  # e.g. the answering processes stopped
+    gate.set()
+    assert await asyncio.gather(*calls) == list(range(5))
+    assert most_after_shrink == 1
+    capacity[0] = 3
+    assert await runner.run(call(threads, lambda: "free")) == "free"

@@ -58,7 +58,7 @@ def service(tmp_path: Path) -> Iterator[NewsService]:
 
 
 def test_an_answer_from_a_process_equals_the_in_process_answer(service: NewsService) -> None:
-    assert service.answer_processes == 1
+    assert service.answer_processes() == 1
     for question in QUESTIONS:
         expected = service.ask(question, scope=Scope())
         assert expected.found
@@ -131,7 +131,7 @@ def test_a_killed_process_fails_at_most_its_call_and_new_ones_take_over(
                 assert time.monotonic() < deadline, "no answering process came back"
         assert answer == expected
         assert failures <= 1, "only a call sent to the dead process fails"
-        assert service.answer_processes == 1
+        assert service.answer_processes() == 1
     finally:
         service.close()
 
