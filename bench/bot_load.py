@@ -20,7 +20,7 @@ caches each time), one after the other in one run, and a table compares them:
 answer_processes``), started before the burst as the bot starts them.
 
     .venv/bin/python bench/bot_load.py [--passages 30000] [--concurrency 200]
-    .venv/bin/python bench/bot_load.py --passages 100000 --modes threads,processes
+    .venv/bin/python bench/bot_load.py --passages 100000 --modes threads,processes --rounds 2
 """
 
 from __future__ import annotations
@@ -296,6 +296,12 @@ def main(argv: list[str] | None = None) -> int:
         help="answering processes in the processes mode (default: [engine] answer_processes)",
     )
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run the modes this many times, alternating (the spread shows the noise)",
+    )
+    parser.add_argument(
         "--diagnose",
         action="store_true",
         help="also measure how late the loop runs and how long it waits for the GIL",
@@ -315,9 +321,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"corpus ready in {time.perf_counter() - started:.1f} s; {os.cpu_count()} cores")
     questions = pick_questions(records, args.concurrency)
     results: dict[str, LoadResult] = {}
-    for mode in modes:
-        results[mode] = run_mode(mode, workdir, questions, args.processes, diagnose=args.diagnose)
-        report(mode, results[mode], len(questions))
+    for round_ in range(1, args.rounds + 1):
+        for mode in modes:
+            label = mode if args.rounds == 1 else f"{mode} (round {round_})"
+            results[label] = run_mode(
+                mode, workdir, questions, args.processes, diagnose=args.diagnose
+            )
+            report(label, results[label], len(questions))
     compare(results)
     return 1 if any(r.failures for r in results.values()) else 0
 
