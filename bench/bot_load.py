@@ -118,6 +118,17 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_busy() -> float:
+    """CPU seconds all processes of the machine have used since boot (Linux; else 0):
+    the difference over a run, less the bench's own, is what other jobs took."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return 0.0
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class LoadResult:
     acks: list[float] = field(default_factory=list)
@@ -132,6 +143,12 @@ class LoadResult:
     elapsed: float = 0.0
     process_cpu: float = 0.0
     answering_cpu: float = 0.0
+    machine_cpu: float = 0.0
+
+    @property
+    def others_cpu(self) -> float:
+        """CPU seconds other jobs on the machine used during the run."""
+        return max(0.0, self.machine_cpu - self.process_cpu - self.answering_cpu)
 
 
 async def measure(fake: FakeDiscord, state: InteractionState, result: LoadResult) -> None:
@@ -208,7 +225,8 @@ def report(mode: str, result: LoadResult, total: int) -> None:
     print(
         f"interactions: {total} dispatched at once, finished in {result.elapsed:.1f} s "
         f"(CPU: this process {result.process_cpu:.1f} s, answering processes "
-        f"{result.answering_cpu:.1f} s)"
+        f"{result.answering_cpu:.1f} s, other jobs on the machine {result.others_cpu:.1f} s "
+        f"of the {result.elapsed * (os.cpu_count() or 1):.1f} s its cores had)"
     )
     print(f"acknowledgement (dispatch -> callback): {_percentiles(result.acks)}")
     print(f"answer (dispatch -> REST reply):       {_percentiles(result.replies)}")
@@ -233,12 +251,12 @@ def report(mode: str, result: LoadResult, total: int) -> None:
 def compare(results: dict[str, LoadResult]) -> None:
     """One row per mode: the figures the issue's targets are stated in."""
     columns = ("ack p50", "ack p95", "answer p50", "answer p95", "answer max", "all done")
-    print("| mode | " + " | ".join(columns) + " | engine CPU | errors |")
-    print("| --- " * (len(columns) + 3) + "|")
+    print("| mode | " + " | ".join(columns) + " | engine CPU | other jobs' CPU | errors |")
+    print("| --- " * (len(columns) + 4) + "|")
     for mode, r in results.items():
         if not r.acks or not r.replies:
             blank = " | ".join(["n/a"] * 5)
-            print(f"| {mode} | {blank} | {r.elapsed:.1f} s | | {len(r.failures)} |")
+            print(f"| {mode} | {blank} | {r.elapsed:.1f} s | | | {len(r.failures)} |")
             continue
         engine_cpu = r.process_cpu - r.loop_cpu + r.answering_cpu
         cells = [
@@ -249,6 +267,7 @@ def compare(results: dict[str, LoadResult]) -> None:
             f"{max(r.replies) * 1000:,.0f} ms",
             f"{r.elapsed:.1f} s",
             f"{engine_cpu:.1f} s",
+            f"{r.others_cpu:.1f} s",
             str(len(r.failures)),
         ]
         print(f"| {mode} | " + " | ".join(cells) + " |")
@@ -267,11 +286,13 @@ def run_mode(
             f"({len(service.index)} passages; answering processes: {pids or 'none'})"
         )
         before = [process_cpu(pid) for pid in pids]
+        busy = machine_busy()
         started, cpu = time.perf_counter(), time.process_time()
         result = asyncio.run(run_load(service, questions, diagnose=diagnose))
         result.elapsed = time.perf_counter() - started
         result.process_cpu = time.process_time() - cpu
         result.answering_cpu = sum(process_cpu(pid) for pid in pids) - sum(before)
+        result.machine_cpu = machine_busy() - busy
     finally:
         service.close()
     return result
