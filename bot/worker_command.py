@@ -6,9 +6,10 @@ takes over within a lease period (30 s) when the holder dies. The bot processes 
 only answer questions; articles the worker stores reach them through the database's
 change log within ``[index] refresh_seconds``.
 
-Jobs: feed polling (``retrieval.worker.jobs``), and digest posting when the Discord
-token is set. Digests go out over Discord's REST API only (``bot.rest``): the worker
-never opens a gateway connection, so it needs no shard and no intents.
+Jobs: the ones the bot schedules too (``retrieval.worker.jobs``): feed polling, and
+digest posting when the Discord token is set. Digests go out over Discord's REST API
+only (``bot.rest``): the worker never opens a gateway connection, so it needs no shard
+and no intents.
 """
 
 from __future__ import annotations
@@ -26,12 +27,10 @@ import discord
 from bot.digest_post import DiscordPoster
 from bot.rest import rest_client
 from retrieval.config import Settings
-from retrieval.digest.facade import DigestService
-from retrieval.digest.posting import DigestScheduler
 from retrieval.ingest.fetch import Fetcher
 from retrieval.service import NewsService
-from retrieval.worker.job_runner import Job, Worker, blocking
-from retrieval.worker.jobs import DIGESTS_JOB, engine_jobs
+from retrieval.worker.job_runner import Job, Worker
+from retrieval.worker.jobs import engine_jobs
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +38,13 @@ TOKEN_ENV = "NEWSBOT_DISCORD_TOKEN"
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
-def digest_job(service: NewsService, client: discord.Client) -> Job:
-    """Post the digests that are due, every ``[digest] loop_seconds``, through ``client``.
-
-    The scheduler runs in a thread of the engine's executor and sends on this event loop.
-    """
-    settings = service.settings.digest
-    poster = DiscordPoster(client, asyncio.get_running_loop(), settings)
-    scheduler = DigestScheduler(DigestService(service, settings=settings), poster)
-    return Job(DIGESTS_JOB, settings.loop_seconds, blocking(scheduler.tick, service.submit))
+def worker_jobs(service: NewsService, fetcher: Fetcher, client: discord.Client | None) -> list[Job]:
+    """The worker's jobs: every engine job, digests posted through ``client`` (from a
+    worker thread, sending on this event loop) when there is one."""
+    poster = None
+    if client is not None:
+        poster = DiscordPoster(client, asyncio.get_running_loop(), service.settings.digest)
+    return engine_jobs(service, fetcher, poster)
 
 
 @contextlib.asynccontextmanager
@@ -95,9 +92,7 @@ async def run_worker(settings: Settings, *, once: bool = False) -> int:
     try:
         with Fetcher(settings.fetch) as fetcher:
             async with _discord() as client:
-                jobs = engine_jobs(service, fetcher)
-                if client is not None:
-                    jobs.append(digest_job(service, client))
+                jobs = worker_jobs(service, fetcher, client)
                 await _run(Worker(service.sessions, jobs), once=once)
     finally:
         await asyncio.to_thread(functools.partial(service.close, save=True))

@@ -41,7 +41,16 @@ from retrieval.index import BM25Index, PassageFilter
 from retrieval.index import catch_up as indexing
 from retrieval.index.tokenizer import Tokenizer
 from retrieval.ingest.extract import ExtractedArticle, ExtractOptions, extract_bytes, extract_path
-from retrieval.ingest.stages import IngestOutcome, prepare, store
+from retrieval.ingest.stages import (
+    STORE_ATTEMPTS,
+    IngestOutcome,
+    added_outcome,
+    duplicate_outcome,
+    failed_outcome,
+    prepare,
+    store,
+    stored_title,
+)
 from retrieval.ranking import Ranker
 from retrieval.ranking import stories as search
 from retrieval.ranking.texts import session_passage_tokens
@@ -73,9 +82,6 @@ AnswerKind = Literal["ask", "news"]
 TREND_MAX_PASSAGES = 5_000
 # Peak days whose headlines are cited under a trend chart.
 TREND_PEAKS = 3
-# Tries at storing one article: a unique-key clash with a concurrent ingest of the same
-# article is retried once, and then reported as a duplicate.
-STORE_ATTEMPTS = 2
 
 
 class NewsService:
@@ -339,7 +345,7 @@ class NewsService:
         try:
             prepared = prepare(article, self.settings.ingest)
         except NewsbotError as exc:
-            return IngestOutcome(name, "failed", title=article.title or None, reason=exc.reason)
+            return failed_outcome(name, exc.reason, title=article.title or None)
         for attempt in range(1, STORE_ATTEMPTS + 1):
             try:
                 with self.unit_of_work() as session:
@@ -350,15 +356,8 @@ class NewsService:
                         settings=self.settings.ingest,
                     )
                     if stored.duplicate:
-                        existing = session.get(Article, stored.article_id)
-                        title = existing.title if existing else prepared.title
-                        return IngestOutcome(
-                            name,
-                            "duplicate",
-                            article_id=stored.article_id,
-                            title=title,
-                            reason=f"already stored as article {stored.article_id}",
-                        )
+                        title = stored_title(session, stored.article_id, prepared.title)
+                        return duplicate_outcome(name, stored.article_id, title)
                 break
             except IntegrityError:
                 # Another process committed the same article between this one's
@@ -368,14 +367,7 @@ class NewsService:
         # Catching up from the change log adds this article (and any other process's
         # earlier ones) in log order, so the index position stays exact.
         self.refresh()
-        return IngestOutcome(
-            name,
-            "added",
-            article_id=stored.article_id,
-            title=prepared.title,
-            passages=len(prepared.passages),
-            published=article.published,
-        )
+        return added_outcome(name, prepared, stored.article_id)
 
     def forget(self, article_id: int, *, scope: Scope) -> ArticleTitle:
         """Remove an article owned by the scope, from the database and the index."""

@@ -34,9 +34,13 @@ FEATURES = frozenset(
 # Cross-feature imports the code has today, each with its reason. Remove an entry when
 # the import goes; a new one needs a reason here (and in docs/ARCHITECTURE.md).
 CROSS_FEATURE = {
-    # The worker process runs the feed polls: the job runner sits above the features it
-    # schedules.
+    # The job definitions (run by ``newsbot worker`` and the bot alike) call the feed
+    # poller and the digest rounds: the scheduler sits above the features it schedules.
     ("retrieval.worker.jobs", "retrieval.ingest.feeds.manager"),
+    ("retrieval.worker.jobs", "retrieval.ingest.feeds.feed_values"),
+    ("retrieval.worker.jobs", "retrieval.ingest.feeds.settings"),
+    ("retrieval.worker.jobs", "retrieval.digest.posting"),
+    ("retrieval.worker.jobs", "retrieval.digest.facade"),
     # ``/ingest url`` reads the page's media type with the feed poller's helper.
     ("retrieval.ingest.url_ingest", "retrieval.ingest.feeds.entry_pages"),
 }

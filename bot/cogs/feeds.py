@@ -1,10 +1,12 @@
 """``/feed add|list|remove``: a server's admins follow RSS and Atom feeds; and the poller.
 
-Every ``poll_period_seconds`` the cog polls the feeds that are due, in a thread of the
-engine's executor (``NewsService.submit``) outside the bot's engine queue, so a slow
-feed never holds up the event loop or a question's turn. New entries become
-articles of the server that added the feed. When a feed is paused after repeated
-failures, the channel where it was added is told.
+When it loads, the cog adds the feed job (``retrieval.worker.jobs.feed_job``) to the
+bot's scheduler: every ``poll_period_seconds`` the feeds that are due are polled by
+whichever process (this bot or ``newsbot worker``) holds the job's lease, in a thread of
+the engine's executor (``NewsService.submit``) outside the bot's engine queue, so a slow
+feed never holds up the event loop or a question's turn. New entries become articles of
+the server that added the feed. When a feed is paused after repeated failures, the
+channel where it was added is told.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from collections.abc import Callable
 
 import discord
 from discord import app_commands
-from discord.ext import tasks
 
 from bot.admin_checks import acquire_fetcher, admin_group, admin_only, release_fetcher
 from bot.app import NewsBot
@@ -30,12 +31,13 @@ from bot.render_admin import (
     feed_paused_payload,
     feed_removed_payload,
 )
-from retrieval.errors import EngineUnavailable, FeedNotFound, NewsbotError
+from retrieval.errors import EngineUnavailable, FeedNotFound
 from retrieval.ingest.feeds.feed_values import PollReport
 from retrieval.ingest.feeds.manager import FeedManager
 from retrieval.ingest.feeds.poll_intervals import EVERY_CHOICES
 from retrieval.ingest.fetch import Fetcher
-from retrieval.worker.jobs import FEEDS_JOB
+from retrieval.worker.job_runner import in_executor
+from retrieval.worker.jobs import FEEDS_JOB, feed_job
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +65,14 @@ class FeedsCog(FeatureCog, name="Feeds"):
             return  # built only to register the slash commands
         self._fetcher = acquire_fetcher(self.bot)
         self._loop = asyncio.get_running_loop()
-        self.poller.change_interval(seconds=self.bot.settings.feeds.poll_period_seconds)
-        self.poller.start()
+        feeds = self.bot.settings.feeds
+        offload = in_executor(self.bot.service.submit)
+        self.bot.schedule(feed_job(feeds, lambda: self.manager, offload))
 
     async def cog_unload(self) -> None:
         if self._fetcher is None:
             return
-        self.poller.cancel()
+        await self.bot.unschedule(FEEDS_JOB)
         if self._unsubscribe is not None:
             self._unsubscribe()
         self._manager = self._fetcher = None
@@ -86,26 +89,6 @@ class FeedsCog(FeatureCog, name="Feeds"):
         return self._manager
 
     # ------------------------------------------------------------------- polling
-    @tasks.loop(seconds=60.0)
-    async def poller(self) -> None:
-        if not await self.bot.holds(FEEDS_JOB):
-            return  # another process (a worker or another shard) polls feeds now
-        try:
-            reports = await asyncio.wrap_future(self.bot.service.submit(self.manager.poll_due))
-        except NewsbotError as exc:
-            log.warning("feed polling failed: %s", exc.reason)
-        except Exception:  # the loop must outlive a bug in one round
-            log.exception("feed polling failed")
-        else:
-            added = sum(len(r.added) for r in reports)
-            if reports:
-                log.info("polled %d feeds: %d new articles", len(reports), added)
-
-    @poller.before_loop
-    async def _before_polling(self) -> None:
-        # Announcements need the channel cache, which is filled once the bot is ready.
-        await self.bot.wait_until_ready()
-
     def _from_poller(self, report: PollReport) -> None:
         """The manager's listener: runs in the polling thread, hands over to the loop."""
         if self._loop is not None and not self._loop.is_closed():

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from retrieval.answer.question import Question, analyze
 from retrieval.answer.sentence_choice import rank_sentences
@@ -43,6 +43,11 @@ SENTENCES_PER_STORY = 2
 SUPPORT_SHARE = 0.6
 # Where such a sentence goes: after the best story's first sentence.
 OTHER_STORY_SLOT = 1
+# A story the answer does not quote is listed as related only when its passage score
+# is at least this share of the best story's. Below it a story matched one common word
+# or only the feedback's expansion terms (a few percent of the best score): listing it
+# beside the answer is noise, and in a small collection it would list every story.
+RELATED_SHARE = 0.2
 
 
 def _cut_words(text: str, limit: int) -> str:
@@ -153,8 +158,8 @@ def compose_answer(
     its sentences that share the question's focus and hold the expected type of answer,
     best first. Another story scoring close to it adds its best sentence (second when it
     scores nearly as well and that sentence holds the expected type, else after the best
-    story's). Only stories the sentences quote are cited; the rest of the page is
-    listed as related.
+    story's). Only stories the sentences quote are cited; the rest of the page that
+    scores near enough to the best story is listed as related.
     """
     question = analyze(query, tokenizer)
     ranked = rerank_stories(question, stories, reader, index, wanted=offset + limit)
@@ -172,21 +177,28 @@ def compose_answer(
         )
     picks = choose_sentences(question, page, settings.max_sentences)
     order = list(dict.fromkeys(story for story, _ in picks))
-    unused = [i for i in range(len(page)) if i not in order]
-    number = {story: offset + n for n, story in enumerate([*order, *unused], start=1)}
+    floor = RELATED_SHARE * stories[0].score
+    cited = {story: offset + n for n, story in enumerate(order, start=1)}
+
+    def cite(story: int, n: int) -> Citation:
+        return make_citation(n, page[story].hit, question.focus, tokenizer, settings)
+
+    # Related stories are numbered after the cited ones, and listed only when they score
+    # near the best and their snippet shows a question term (else nothing on screen
+    # says why they are there).
+    near = [i for i in range(len(page)) if i not in cited and page[i].hit.score >= floor]
+    shown = [c for c in (cite(i, 0) for i in near) if c.marks]
+    related = tuple(replace(c, n=offset + len(order) + k) for k, c in enumerate(shown, start=1))
     sentences = tuple(
-        AnswerSentence(text=page[story].text.sentence(i), cites=(number[story],))
+        AnswerSentence(text=page[story].text.sentence(i), cites=(cited[story],))
         for story, i in picks
     )
-
-    def cite(story: int) -> Citation:
-        return make_citation(number[story], page[story].hit, question.focus, tokenizer, settings)
 
     return Answer(
         query=query,
         sentences=sentences,
-        citations=tuple(cite(story) for story in order),
-        related=tuple(cite(story) for story in unused),
+        citations=tuple(cite(story, cited[story]) for story in order),
+        related=related,
         offset=offset,
         has_more=len(stories) > offset + limit,
     )

@@ -20,17 +20,22 @@ from retrieval.index import PassageMeta
 from retrieval.index import catch_up as indexing
 from retrieval.ingest.bulk.batch_store import Decision, store_batch
 from retrieval.ingest.bulk.prepare import Ready
-from retrieval.ingest.stages import IngestOutcome, store, stored_published
+from retrieval.ingest.stages import (
+    STORE_ATTEMPTS,
+    IngestOutcome,
+    added_outcome,
+    duplicate_outcome,
+    failed_outcome,
+    store,
+    stored_published,
+    stored_title,
+)
 from retrieval.ranking import stories as search
 from retrieval.results import Scope
 from retrieval.store.models import Article, IndexLogEntry
 
 if TYPE_CHECKING:
     from retrieval.service import NewsService
-
-# Tries at storing one article alone: a clash with a concurrent ingest of the same
-# article is retried once (it is then seen as a duplicate), as the single path does.
-STORE_ATTEMPTS = 2
 
 
 def index_batch(
@@ -71,9 +76,8 @@ def store_alone(service: NewsService, item: Ready, scope: Scope) -> IngestOutcom
                     session, prepared, scope_id=scope_id, settings=service.settings.ingest
                 )
                 if stored.duplicate:
-                    existing = session.get(Article, stored.article_id)
-                    title = existing.title if existing else prepared.title
-                    return _outcome(item, Decision(False, stored.article_id, title))
+                    title = stored_title(session, stored.article_id, prepared.title)
+                    return duplicate_outcome(item.label, stored.article_id, title)
                 # The entry just written is the article's last (an id freed by a
                 # deletion can come back on SQLite, with its old entries).
                 seq = session.scalar(
@@ -143,24 +147,10 @@ def _index(
 
 
 def _outcome(item: Ready, decision: Decision) -> IngestOutcome:
-    prepared = item.prepared
     if not decision.added:
-        return IngestOutcome(
-            item.label,
-            "duplicate",
-            article_id=decision.article_id,
-            title=decision.title,
-            reason=f"already stored as article {decision.article_id}",
-        )
-    return IngestOutcome(
-        item.label,
-        "added",
-        article_id=decision.article_id,
-        title=prepared.title,
-        passages=len(prepared.passages),
-        published=prepared.article.published,
-    )
+        return duplicate_outcome(item.label, decision.article_id, decision.title)
+    return added_outcome(item.label, item.prepared, decision.article_id)
 
 
 def _failed(item: Ready, reason: str) -> IngestOutcome:
-    return IngestOutcome(item.label, "failed", title=item.prepared.title, reason=reason)
+    return failed_outcome(item.label, reason, title=item.prepared.title)

@@ -9,8 +9,12 @@ join the story of an earlier article of the same batch. Rows go in with executem
 unique key: (scope, content hash) for articles, (article, ordinal) for passages, and
 for change-log entries the sequence numbers above the head read under the log lock.
 
-The decisions are ``ingest.store``'s, rule for rule: the same keys in the same order,
-the same visible scopes, the same similarity threshold, ties to the lowest id.
+The decisions are ``stages.store``'s, made by the same rules from
+``retrieval.ingest.stages``: the same duplicate keys in the same order
+(``DUPLICATE_COLUMNS``), the same band candidates and visible scopes
+(``band_candidates``), the same story choice (``closest_story``: threshold, ties to the
+lowest id), the same row values and outcomes; the change log is written by
+``store.changelog`` as for one article.
 ``tests/retrieval/ingest/bulk/test_bulk.py`` checks that both paths store the same thing.
 """
 
@@ -21,15 +25,26 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, bindparam, func, select, update
+from sqlalchemy import ColumnElement, bindparam, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from retrieval.config import IngestSettings
 from retrieval.ingest.bulk.prepare import Ready
-from retrieval.ingest.dedupe import similarity
-from retrieval.ingest.stages import PreparedArticle, source_id_for, stored_published, visible_scopes
-from retrieval.store.changelog import lock_change_log
-from retrieval.store.models import Article, Base, IndexLogEntry, Passage, StoryBand
+from retrieval.ingest.stages import (
+    DUPLICATE_COLUMNS,
+    PreparedArticle,
+    article_values,
+    band_candidates,
+    band_values,
+    closest_story,
+    duplicate_keys,
+    passage_values,
+    source_id_for,
+    stored_published,
+    visible_scopes,
+)
+from retrieval.store.changelog import append_changes
+from retrieval.store.models import Article, Base, Passage, StoryBand
 
 # Values bound in one IN (...) list (well under every backend's parameter limit).
 IN_CHUNK = 500
@@ -38,7 +53,6 @@ _T = TypeVar("_T")
 _ARTICLES = Base.metadata.tables[Article.__tablename__]
 _PASSAGES = Base.metadata.tables[Passage.__tablename__]
 _BANDS = Base.metadata.tables[StoryBand.__tablename__]
-_LOG = Base.metadata.tables[IndexLogEntry.__tablename__]
 
 
 @dataclass
@@ -74,9 +88,8 @@ def store_batch(
 ) -> StoredBatch:
     """Store the batch in the caller's transaction (committing makes it whole)."""
     now = now or datetime.now(UTC)
-    visible = visible_scopes(scope_id)
-    known = _Known(session, batch, visible)
-    decisions = [_decide(i, item, known, visible, settings) for i, item in enumerate(batch)]
+    known = _Known(session, batch, visible_scopes(scope_id))
+    decisions = [_decide(i, item, known, scope_id, settings) for i, item in enumerate(batch)]
     added = [i for i, d in enumerate(decisions) if d.added]
     if not added:
         _resolve_references(batch, decisions)
@@ -104,12 +117,12 @@ def store_batch(
     session.execute(
         _BANDS.insert(),
         [
-            {"article_id": decisions[i].article_id, "scope_id": scope_id, "band": b, "bucket": k}
+            values
             for i in added
-            for b, k in batch[i].bands
+            for values in band_values(decisions[i].article_id, scope_id, batch[i].bands)
         ],
     )
-    seqs = _log(session, [decisions[i].article_id for i in added], now)
+    seqs = append_changes(session, [decisions[i].article_id for i in added], "add", now)
     return StoredBatch(decisions, seqs, added)
 
 
@@ -119,15 +132,12 @@ class _Known:
     def __init__(self, session: Session, batch: Sequence[Ready], visible: tuple[int, ...]) -> None:
         in_scope = Article.scope_id.in_(visible)
         prepared = [item.prepared for item in batch]
-        self.by_hash = _first_ids(
-            session, Article.content_hash, [p.content_hash for p in prepared], in_scope
-        )
-        self.by_url = _first_ids(
-            session, Article.canonical_url, [p.canonical_url for p in prepared], in_scope
-        )
-        self.by_external = _first_ids(
-            session, Article.external_id, [p.article.external_id for p in prepared], in_scope
-        )
+        keys = [duplicate_keys(p) for p in prepared]
+        # Per duplicate key, in the order of DUPLICATE_COLUMNS: key -> lowest stored id.
+        self.by_key = [
+            _first_ids(session, column, [k[n] for k in keys], in_scope)
+            for n, column in enumerate(DUPLICATE_COLUMNS)
+        ]
         # bucket -> (article, band, scope) of every stored band row sharing a bucket.
         self.bands: dict[int, list[tuple[int, int, int]]] = {}
         buckets = sorted({bucket for item in batch for _band, bucket in item.bands})
@@ -146,16 +156,14 @@ class _Known:
                 select(Article.id, Article.story_id, Article.minhash).where(Article.id.in_(chunk))
             )
             self.stories.update((a, (story, signature)) for a, story, signature in found)
-        duplicated = sorted(
-            {*self.by_hash.values(), *self.by_url.values(), *self.by_external.values()}
-        )
+        duplicated = sorted({i for ids in self.by_key for i in ids.values()})
         self.titles: dict[int, str] = {}
         for chunk in _chunks(duplicated):
             titles = session.execute(select(Article.id, Article.title).where(Article.id.in_(chunk)))
             self.titles.update(titles.all())
         # Keys and bands of the batch's own added articles, filled in as they are decided.
         self.batch_minhash = [p.minhash for p in prepared]
-        self.batch_keys: list[dict[str, int]] = [{}, {}, {}]  # hash, url, external id
+        self.batch_keys: list[dict[str, int]] = [{} for _column in DUPLICATE_COLUMNS]
         self.batch_bands: dict[tuple[int, int], list[int]] = {}
 
 
@@ -179,15 +187,13 @@ def _decide(
     position: int,
     item: Ready,
     known: _Known,
-    visible: tuple[int, ...],
+    scope_id: int,
     settings: IngestSettings,
 ) -> Decision:
     """Duplicate (of a stored or an earlier batch article) or new, and then its story."""
-    prepared = item.prepared
-    keys = [prepared.content_hash, prepared.canonical_url, prepared.article.external_id]
-    stored = [known.by_hash, known.by_url, known.by_external]
-    for key, stored_ids, batch_ids in zip(keys, stored, known.batch_keys, strict=True):
-        if not key:  # the order of ingest.find_duplicate: hash, URL, external id
+    keys = duplicate_keys(item.prepared)
+    for key, stored_ids, batch_ids in zip(keys, known.by_key, known.batch_keys, strict=True):
+        if not key:  # the order of ingest.find_duplicate
             continue
         if key in stored_ids:
             return Decision(False, stored_ids[key], known.titles[stored_ids[key]])
@@ -197,46 +203,37 @@ def _decide(
         if key:
             batch_ids.setdefault(key, position)
     decision = Decision(True)
-    decision.story, decision.batch_ref = _story(item, known, visible, settings)
+    decision.story, decision.batch_ref = _story(item, known, scope_id, settings)
     for band_bucket in item.bands:
         known.batch_bands.setdefault(band_bucket, []).append(position)
     return decision
 
 
 def _story(
-    item: Ready, known: _Known, visible: tuple[int, ...], settings: IngestSettings
+    item: Ready, known: _Known, scope_id: int, settings: IngestSettings
 ) -> tuple[int | None, int | None]:
     """(stored story, batch position) of the most similar visible article, as find_story.
 
-    Candidates are tried in id order (stored ones first: the batch's ids come after),
-    and only a strictly better similarity replaces the best so far.
+    Candidates are tried in id order (stored ones first: the batch's ids come after).
     """
-    signature = item.prepared.minhash
     buckets = {bucket: band for band, bucket in item.bands}
-    scopes = set(visible)
-    stored = sorted(
-        {
-            article_id
-            for bucket, band in buckets.items()
-            for article_id, row_band, scope in known.bands.get(bucket, ())
-            if row_band == band and scope in scopes
-        }
-    )
+    rows = [
+        (article_id, band, bucket, scope)
+        for bucket in buckets
+        for article_id, band, scope in known.bands.get(bucket, ())
+    ]
+    stored = sorted(band_candidates(item.bands, rows, scope_id))
     in_batch = sorted(
         {i for bucket, band in buckets.items() for i in known.batch_bands.get((band, bucket), ())}
     )
-    threshold = settings.near_duplicate_threshold
-    best: tuple[float, int | None, int | None] | None = None
+    candidates: list[tuple[tuple[int | None, int | None], bytes]] = []
     for article_id in stored:
         story, theirs = known.stories[article_id]
-        score = similarity(signature, theirs)
-        if score >= threshold and (best is None or score > best[0]):
-            best = (score, story or article_id, None)
+        candidates.append(((story or article_id, None), theirs))
     for position in in_batch:
-        score = similarity(signature, known.batch_minhash[position])
-        if score >= threshold and (best is None or score > best[0]):
-            best = (score, None, position)
-    return (best[1], best[2]) if best else (None, None)
+        candidates.append(((None, position), known.batch_minhash[position]))
+    found = closest_story(item.prepared.minhash, candidates, settings.near_duplicate_threshold)
+    return found or (None, None)
 
 
 def _resolve_references(batch: Sequence[Ready], decisions: list[Decision]) -> list[dict[str, int]]:
@@ -275,32 +272,16 @@ def _insert_articles(
     now: datetime,
 ) -> dict[str, int]:
     """Insert the articles (story ids are set afterwards); content hash -> new id."""
-    rows = []
-    for prepared in batch:
-        extracted = prepared.article
-        published, offset = stored_published(prepared)
-        rows.append(
-            {
-                "scope_id": scope_id,
-                "source_id": sources.get(extracted.source or ""),
-                "external_id": extracted.external_id,
-                "url": extracted.url,
-                "canonical_url": prepared.canonical_url,
-                "title": prepared.title,
-                "description": extracted.description,
-                "byline": extracted.byline,
-                "dateline": extracted.dateline,
-                "published": published,
-                "published_offset": offset,
-                "language": extracted.language,
-                "body": prepared.body,
-                "content_hash": prepared.content_hash,
-                "minhash": prepared.minhash,
-                "sentence_spans": prepared.sentences,
-                "story_id": None,
-                "ingested_at": now,
-            }
-        )
+    rows = [
+        {
+            **article_values(
+                prepared, scope_id=scope_id, source_id=sources.get(prepared.article.source or "")
+            ),
+            "story_id": None,
+            "ingested_at": now,
+        }
+        for prepared in batch
+    ]
     session.execute(_ARTICLES.insert(), rows)
     ids: dict[str, int] = {}
     # (scope, content hash) is unique, and the batch holds no two equal hashes.
@@ -321,15 +302,9 @@ def _insert_passages(
     session.execute(
         _PASSAGES.insert(),
         [
-            {
-                "article_id": article_id,
-                "ordinal": p.ordinal,
-                "text": p.text,
-                "start": p.start,
-                "end": p.end,
-            }
+            values
             for article_id, item in articles
-            for p in item.prepared.passages
+            for values in passage_values(article_id, item.prepared)
         ],
     )
     ids: dict[tuple[int, int], int] = {}
@@ -341,21 +316,6 @@ def _insert_passages(
         )
         ids.update(((a, n), pid) for a, n, pid in found)
     return ids
-
-
-def _log(session: Session, article_ids: Sequence[int], now: datetime) -> list[int]:
-    """Append an "add" entry per article; their sequence numbers.
-
-    Last in the transaction, as ``append_change``: from the lock to the commit, other
-    writers of the log wait, so the entries above the head read here are ours.
-    """
-    lock_change_log(session)
-    head = session.scalar(select(func.coalesce(func.max(IndexLogEntry.seq), 0))) or 0
-    session.execute(
-        _LOG.insert(), [{"article_id": a, "op": "add", "created_at": now} for a in article_ids]
-    )
-    seqs = session.scalars(select(IndexLogEntry.seq).where(IndexLogEntry.seq > head)).all()
-    return list(seqs)
 
 
 def _chunks(values: Sequence[_T]) -> Iterator[list[_T]]:

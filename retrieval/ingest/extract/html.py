@@ -43,9 +43,14 @@ from retrieval.ingest.extract.html_meta import page_metadata
 from retrieval.ingest.extract.html_text import visible_text
 from retrieval.ingest.extract.linewords import word_count
 from retrieval.ingest.extract.model import ExtractedArticle
-from retrieval.ingest.extract.plaintext import extract_lines, fallback_title
-from retrieval.ingest.extract.plaintext_lines import GOOD_MIN_WORDS, raw_lines
-from retrieval.ingest.extract.plaintext_meta import HEADER_WINDOW, body_dateline
+from retrieval.ingest.extract.plaintext import extract_lines
+from retrieval.ingest.extract.prose import (
+    GOOD_MIN_WORDS,
+    HEADER_WINDOW,
+    body_dateline,
+    fallback_title,
+    raw_lines,
+)
 from retrieval.text.normalize import normalize_block, normalize_text, paragraphs
 
 # Paragraphs read for a dateline opening: the first, or the second after a standfirst.

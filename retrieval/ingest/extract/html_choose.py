@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 from retrieval.ingest.extract.boilerplate import is_boilerplate, is_caption, is_relative_time
 from retrieval.ingest.extract.linewords import word_count
-from retrieval.ingest.extract.plaintext_lines import GOOD_MIN_WORDS, is_prose
+from retrieval.ingest.extract.prose import GOOD_MIN_WORDS, is_prose
 
 # The chosen body is replaced by the cleaner's when shorter than this share of it.
 FALLBACK_RATIO = 0.5

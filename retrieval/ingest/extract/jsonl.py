@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from retrieval.errors import MalformedRecord
 from retrieval.ingest.extract.dates import parse_datetime
 from retrieval.ingest.extract.model import ExtractedArticle
-from retrieval.ingest.extract.plaintext import fallback_title
+from retrieval.ingest.extract.prose import fallback_title
 from retrieval.text.normalize import normalize_block, normalize_text, paragraphs
 
 # Epoch timestamps above this are milliseconds.

@@ -8,25 +8,20 @@ line, ``plaintext_body`` picks the densest run of prose as the body, and
 
 from __future__ import annotations
 
-import re
-
 from retrieval.errors import EmptyInput, NoArticleFound
-from retrieval.ingest.extract import linewords as lw
 from retrieval.ingest.extract.model import ExtractedArticle
 from retrieval.ingest.extract.plaintext_body import find_body
 from retrieval.ingest.extract.plaintext_dump import dump_lines
 from retrieval.ingest.extract.plaintext_lines import Line, classify_lines, dump_to_lines
 from retrieval.ingest.extract.plaintext_meta import (
-    TITLE_MAX_WORDS,
     find_byline,
     find_description,
     find_published,
     find_source,
     find_title,
 )
+from retrieval.ingest.extract.prose import fallback_title
 from retrieval.text.normalize import normalize_block
-
-_FIRST_SENTENCE = re.compile(r"^(.+?[.!?])(?:\s|$)")
 
 
 def extract_text(text: str, *, name: str, url: str | None = None) -> ExtractedArticle:
@@ -62,13 +57,3 @@ def extract_lines(
         url=url,
         description=find_description(lines, title_index, body.start),
     )
-
-
-def fallback_title(paragraph: str) -> str:
-    """A title made from the first sentence of the text, cut to headline length."""
-    match = _FIRST_SENTENCE.match(paragraph)
-    sentence = match.group(1) if match else paragraph
-    words = sentence.split()
-    if lw.word_count(sentence) <= TITLE_MAX_WORDS:
-        return sentence.strip()
-    return " ".join(words[:TITLE_MAX_WORDS]) + "…"

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from retrieval.ingest.extract.plaintext_lines import Kind, Line, is_list_item
+from retrieval.ingest.extract.plaintext_lines import Kind, Line
+from retrieval.ingest.extract.prose import is_list_item
 
 # Line scores for the core search. Prose scores its word count.
 SHORT_COST = 4.0

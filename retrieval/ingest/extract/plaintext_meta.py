@@ -16,13 +16,10 @@ from retrieval.ingest.extract import linewords as lw
 from retrieval.ingest.extract.bylines import AGENCY_ONLY, agency_and_city, names_in
 from retrieval.ingest.extract.dates import find_datetime, parse_datetime
 from retrieval.ingest.extract.plaintext_lines import Kind, Line
+from retrieval.ingest.extract.prose import HEADER_WINDOW, TITLE_MAX_WORDS, dateline_opening
 
-# Lines above the body searched for the headline, byline and date.
-HEADER_WINDOW = 25
 # Lines below the body searched for a "Published" date and copyright notice.
 FOOTER_WINDOW = 20
-# Headlines are rarely longer than this; longer unpunctuated lines are standfirsts.
-TITLE_MAX_WORDS = 22
 TITLE_MIN_WORDS = 4
 # A headline repeated within this many lines (heading, then share text) is the title.
 REPEAT_DISTANCE = 3
@@ -41,11 +38,6 @@ DESCRIPTION_MAX_CAPS = 0.5
 KEYWORD_ITEM_WORDS = 3
 KEYWORD_MIN_ITEMS = 3
 
-# "WASHINGTON (AP) — ...", "NEW YORK (Reuters) - ...", "MADRID — ..."
-_BODY_DATELINE = re.compile(
-    r"^(?P<city>[A-Z][A-Z.'’ -]+(?:,\s*[A-Z][A-Za-z.]+)*)\s*(?:\((?P<agency>[^)]{1,40})\))?"
-    r"\s*[—–-]{1,2}\s"
-)
 # A match never starts right after a marker (and a space): the attempt from the first
 # marker of a run of them ("© © ©") already tries every later start, so retrying from
 # each one only turned a long run of markers into quadratic (cubic) work.
@@ -222,10 +214,10 @@ def find_byline(
             byline = byline or found[0]
         if byline is None:
             byline = names_in(text)
-    match = _BODY_DATELINE.match(first_paragraph)
-    if match:
-        dateline = _tidy_city(match.group("city"))
-        byline = byline or _body_agency(match)
+    opening = dateline_opening(first_paragraph)
+    if opening:
+        dateline = opening[0]
+        byline = byline or opening[1]
     if byline is None:
         for line in lines[first:body_start]:
             agency = AGENCY_ONLY.match(line.text)
@@ -233,21 +225,6 @@ def find_byline(
                 byline = agency.group("agency")
                 break
     return byline, dateline
-
-
-def body_dateline(first_paragraph: str) -> str | None:
-    """The city of an opening like "SEOUL (AP) — ..." or "WASHINGTON – ..."."""
-    match = _BODY_DATELINE.match(first_paragraph)
-    return _tidy_city(match.group("city")) if match else None
-
-
-def _body_agency(match: re.Match[str]) -> str | None:
-    return (match.group("agency") or "").strip() or None
-
-
-def _tidy_city(city: str) -> str:
-    city = city.strip(" ,")
-    return city.title() if city.isupper() else city
 
 
 def find_source(lines: list[Line]) -> str | None:

@@ -291,3 +291,45 @@ def test_grouped_inputs_keep_their_order_and_progress(
     groups = list(pipeline._groups(inputs))
     assert [s for g in groups for s in g] == inputs
     assert all(len(g) <= 3 for g in groups) and len(groups[0]) == 1
+
+
+def test_copies_visible_from_two_scopes_are_decided_alike(
+    services: tuple[NewsService, NewsService], tmp_path: Path
+) -> None:
+    """A server sees its own articles and the global ones. With the same articles stored
+    in both scopes, a later copy is a duplicate of the lowest id and a near-duplicate
+    joins the story of the first most similar article, one by one and in bulk alike."""
+    stored = tmp_path / "stored.jsonl"
+    stored.write_text(
+        json.dumps(record(50)) + "\n" + json.dumps(record(51)) + "\n", encoding="utf-8"
+    )
+    near = record(51)
+    later = tmp_path / "later.jsonl"
+    later.write_text(
+        json.dumps({**record(50), "id": "copy-50", "url": "https://mirror.example/50"})
+        + "\n"
+        + json.dumps(
+            {
+                **near,
+                "id": "near-51",
+                "url": "https://wire.example/51",
+                "text": near["text"] + "\n\nThe office declined to comment.",
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    single, bulk = services
+    for service in services:
+        for scope in (GUILD, Scope.global_only()):
+            assert [o.status for o in service.ingest_paths([stored], scope=scope)] == ["added"] * 2
+    expected = single.ingest_paths([later], scope=GUILD)
+    got = list(ingest_many(bulk, [later], GUILD, batch_size=10, workers=0))
+    assert _view(got) == _view(expected)
+    copy, joined = got
+    assert (copy.status, copy.article_id) == ("duplicate", 1), "the lowest visible id"
+    assert joined.status == "added"
+    assert _contents(bulk) == _contents(single)
+    with bulk.sessions() as session:
+        story = session.scalar(select(Article.story_id).where(Article.id == joined.article_id))
+    assert story in {2, 4}, "it joined a story of the article it nearly copies"
