@@ -145,17 +145,17 @@ class BotSettings:
 @dataclass(frozen=True)
 class EngineSettings:
     # Threads of the engine's one executor (``NewsService.submit``): the bot's engine
-    # calls, the feed poller and the digest scheduler run in them. The bot runs at most
-    # ``bot.ENGINE_WORKERS`` (or ``answer_processes``) engine calls at once, and the
-    # feed poller and the digest scheduler one each, so this many never keeps one
-    # waiting for another.
+    # calls (2 at once, ``bot.engine.ENGINE_WORKERS``, answers included when no
+    # answering processes run), the feed poller and the digest scheduler (one each), and
+    # ``newsbot worker``'s jobs: with four, a job never waits for a command's thread.
     threads: int = 4
     # Processes that answer questions in the bot (``ask`` and ``news``: /ask, /news,
     # mentions, follow-ups and their pages), each opening the same database and the
     # memory-mapped index snapshot and catching up with the change log before it
     # answers. Answers are CPU bound and Python runs one thread at a time, so threads
-    # use one core: with processes a burst of questions is spread over the cores.
-    # 0 answers in the threads above. ``newsbot ask`` never starts them.
+    # use one core: with processes a burst of questions is spread over the cores (about
+    # one per core; bench/bot_load.py). 0 answers in the threads above. One-shot
+    # commands (``newsbot ask``) never start them.
     answer_processes: int = 2
 
 
