@@ -244,7 +244,10 @@ class NewsBot(commands.AutoShardedBot):
         if self._service is not None and self._answer_processes:
             # Once logged in, before the gateway connects: questions may come as soon as
             # it does, and a process takes about a second to open the snapshot.
-            await asyncio.to_thread(self._service.start_answer_processes)
+            try:
+                await asyncio.to_thread(self._service.start_answer_processes)
+            except EngineUnavailable as exc:
+                log.warning("%s; answering in the bot's threads", exc.reason)
         for name in EXTENSIONS:
             await self.load_extension(name)
         if self._service is not None and self._refresh_interval:
