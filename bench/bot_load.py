@@ -21,6 +21,7 @@ answer_processes``), started before the burst as the bot starts them.
 
     .venv/bin/python bench/bot_load.py [--passages 30000] [--concurrency 200]
     .venv/bin/python bench/bot_load.py --passages 100000 --modes threads,processes --rounds 2
+    .venv/bin/python bench/bot_load.py --concurrency 60 --one-user 50   # fairness
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import os
 import random
 import statistics
@@ -144,6 +146,8 @@ class LoadResult:
     process_cpu: float = 0.0
     answering_cpu: float = 0.0
     machine_cpu: float = 0.0
+    # Answer times of the one user who asked many (``--one-user``), kept apart.
+    one_user_replies: list[float] = field(default_factory=list)
 
     @property
     def others_cpu(self) -> float:
@@ -151,8 +155,11 @@ class LoadResult:
         return max(0.0, self.machine_cpu - self.process_cpu - self.answering_cpu)
 
 
-async def measure(fake: FakeDiscord, state: InteractionState, result: LoadResult) -> None:
-    """Record the acknowledgement and reply latency of one interaction."""
+async def measure(
+    fake: FakeDiscord, state: InteractionState, result: LoadResult, *, one_user: bool = False
+) -> None:
+    """Record the acknowledgement and reply latency of one interaction (the reply under
+    ``one_user_replies`` when it is one of the one user's many)."""
     try:
         ack = await fake.callback(state, timeout=REPLY_TIMEOUT)
         request, message = await fake.interaction_reply(state, timeout=REPLY_TIMEOUT)
@@ -163,7 +170,8 @@ async def measure(fake: FakeDiscord, state: InteractionState, result: LoadResult
         result.failures.append(f"{state.id}: acknowledgement refused ({ack.status})")
         return
     result.acks.append(ack.at - state.dispatched_at)
-    result.replies.append(request.at - state.dispatched_at)
+    replies = result.one_user_replies if one_user else result.replies
+    replies.append(request.at - state.dispatched_at)
     if message.get("components"):
         result.answered += 1
     else:
@@ -171,17 +179,25 @@ async def measure(fake: FakeDiscord, state: InteractionState, result: LoadResult
 
 
 async def run_load(
-    service: NewsService, questions: list[str], *, diagnose: bool = False
+    service: NewsService, questions: list[str], *, one_user: int = 0, diagnose: bool = False
 ) -> LoadResult:
+    """Dispatch every question at once, each from its own user except the first
+    ``one_user``, which one user asks (with the per-user cooldown off)."""
     fake = FakeDiscord()
     await fake.start()
     result = LoadResult()
     stop = asyncio.Event()
+    settings = service.settings
+    if one_user:
+        settings = dataclasses.replace(
+            settings, bot=dataclasses.replace(settings.bot, cooldown_rate=0)
+        )
     try:
-        bot = NewsBot(service.settings, service, refresh_interval=None)
+        bot = NewsBot(settings, service, refresh_interval=None)
         async with running(fake, bot):
             await bot.tree.sync()
             users = [fake.world.add_user(f"reader{n}").username for n in range(len(questions))]
+            users[:one_user] = [users[0]] * one_user
             lag = asyncio.create_task(probe_lag(result.loop_lags, stop)) if diagnose else None
             polls = PollTimer(asyncio.get_running_loop())
             cpu = time.thread_time()
@@ -190,7 +206,9 @@ async def run_load(
                     await fake.slash("ask", {"question": q}, user=u)
                     for q, u in zip(questions, users, strict=True)
                 ]
-                await asyncio.gather(*(measure(fake, s, result) for s in states))
+                await asyncio.gather(
+                    *(measure(fake, s, result, one_user=n < one_user) for n, s in enumerate(states))
+                )
             result.loop_cpu = time.thread_time() - cpu
             result.dispatch_spread = states[-1].dispatched_at - states[0].dispatched_at
             stop.set()
@@ -230,6 +248,11 @@ def report(mode: str, result: LoadResult, total: int) -> None:
     )
     print(f"acknowledgement (dispatch -> callback): {_percentiles(result.acks)}")
     print(f"answer (dispatch -> REST reply):       {_percentiles(result.replies)}")
+    if result.one_user_replies:
+        print(
+            f"  (the others' answers above; the one user's {len(result.one_user_replies)}: "
+            f"{_percentiles(result.one_user_replies)})"
+        )
     print(f"answered with citations: {result.answered}, without: {result.unanswered}")
     print(
         f"event loop thread (bot and fake Discord) CPU {result.loop_cpu:.1f} s, engine "
@@ -274,7 +297,13 @@ def compare(results: dict[str, LoadResult]) -> None:
 
 
 def run_mode(
-    mode: str, workdir: Path, questions: list[str], processes: int | None, *, diagnose: bool
+    mode: str,
+    workdir: Path,
+    questions: list[str],
+    processes: int | None,
+    *,
+    one_user: int = 0,
+    diagnose: bool,
 ) -> LoadResult:
     """One burst against a freshly opened service answering in ``mode``."""
     started = time.perf_counter()
@@ -288,7 +317,7 @@ def run_mode(
         before = [process_cpu(pid) for pid in pids]
         busy = machine_busy()
         started, cpu = time.perf_counter(), time.process_time()
-        result = asyncio.run(run_load(service, questions, diagnose=diagnose))
+        result = asyncio.run(run_load(service, questions, one_user=one_user, diagnose=diagnose))
         result.elapsed = time.perf_counter() - started
         result.process_cpu = time.process_time() - cpu
         result.answering_cpu = sum(process_cpu(pid) for pid in pids) - sum(before)
@@ -315,6 +344,13 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=None,
         help="answering processes in the processes mode (default: [engine] answer_processes)",
+    )
+    parser.add_argument(
+        "--one-user",
+        type=int,
+        default=0,
+        help="one user asks this many of the questions (cooldown off); the others' answer "
+        "times are reported apart from theirs (per-user fairness)",
     )
     parser.add_argument(
         "--rounds",
@@ -346,7 +382,12 @@ def main(argv: list[str] | None = None) -> int:
         for mode in modes:
             label = mode if args.rounds == 1 else f"{mode} (round {round_})"
             results[label] = run_mode(
-                mode, workdir, questions, args.processes, diagnose=args.diagnose
+                mode,
+                workdir,
+                questions,
+                args.processes,
+                one_user=args.one_user,
+                diagnose=args.diagnose,
             )
             report(label, results[label], len(questions))
     compare(results)
