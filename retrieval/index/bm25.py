@@ -263,7 +263,8 @@ class BM25Index:
         self, view: ScoringView, plan: QueryPlan, k: int, allowed: Allowed, *, weighted: bool
     ) -> Candidates:
         """Admitted candidates holding the top ``k``: one pass over everything for long
-        queries asking for many results, else MaxScore pruning when it applies."""
+        queries asking for many results, a pass over the postings only for queries with
+        few of them, else MaxScore pruning when it applies."""
         admit = self._admission(allowed)
         size = self._columns.size
         if prefer_dense(plan, k, size, weighted=weighted):

@@ -44,8 +44,8 @@ TOP_MAX_POSTINGS = 1 << 16
 MIN_POSITIVE_IDF = 1e-100
 # Growth factor of the candidate window when a predicate rejects ranked passages.
 _PREDICATE_WIDEN = 4
-# Postings lists tried for the lower bound of ``accumulate_top`` (a filter may admit
-# too few slots of the shortest): a try costs one admission test of a list.
+# Terms tried for the lower bound of ``accumulate_top`` (a filter may admit too few
+# slots of the shortest): a try costs one admission test of a term's postings.
 _PROBE_TRIES = 3
 # Relative slack on the bound test of ``accumulate_top``, far above float64 rounding.
 _BOUND_MARGIN = 1e-9
@@ -350,14 +350,6 @@ def _lower_bound(
             scores = sums[probe]
             return float(np.partition(scores, len(scores) - k)[len(scores) - k])
     return -np.inf
-
-
-def term_slots(view: ScoringView, plan: QueryPlan, j: int) -> Iterator[NDArray[np.int32]]:
-    """The slots of every block of term ``j``, the pending tail's included."""
-    for slots, _ in blocks(view, plan, j):
-        yield slots
-    if plan.pending and len(plan.pending[j][0]):
-        yield plan.pending[j][0]
 
 
 def dense_applies(plan: QueryPlan) -> bool:
