@@ -58,7 +58,8 @@ async def test_buttons_are_disabled_after_the_interaction_token_expired(
     """A view outliving its 15-minute token must still disable its buttons."""
     fake = newsbot.fake
     _, reply = await _ask(newsbot)
-    assert _buttons(reply) and not any(b.get("disabled") for b in _buttons(reply))
+    # Sources and the votes are live on every answer (More only when there is a next page).
+    assert any(not b.get("disabled") for b in _buttons(reply))
     view = await _answer_view(newsbot.bot, int(reply["id"]))
     fake.advance_clock(TOKEN_LIFETIME_SECONDS + 1)
     since = fake.mark()
