@@ -7,6 +7,7 @@ text when that is the same as ignoring case.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import lxml.html
@@ -140,3 +141,51 @@ def test_lowered_refuses_text_with_other_cased_letters() -> None:
     assert bp.lowered("Click HERE — “now”") == "click here — “now”"
     assert bp.lowered("CLİCK HERE") is None
     assert bp.lowered("Straße") is None
+
+
+def _pattern_phrases(pattern: re.Pattern[str]) -> list[str]:
+    """Runs of one to three consecutive words of a pattern's source, spaced: most of its
+    branches' literal text (and some letters of its escapes)."""
+    words = re.findall(r"[a-z'-]+", pattern.pattern.lower())
+    return sorted({" ".join(words[i : i + n]) for n in (1, 2, 3) for i in range(len(words))})
+
+
+# Lines made of the words of the phrase and caption patterns, so that many match.
+_PATTERN_PIECES = st.one_of(
+    st.sampled_from(_pattern_phrases(bp._PHRASES) + _pattern_phrases(bp._CAPTION)),
+    st.sampled_from([" ", " ", "  ", ":", "(", ")", ", ", "©", "…", "...", "1", "12", " / "]),
+    st.sampled_from(["\n", "A", "Getty", "Image", "PHOTO", "İ", "ſ", "K", "\t", "of", "by"]),
+    st.text(max_size=3),
+)
+_PATTERN_LINES = st.lists(_PATTERN_PIECES, max_size=8).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_PATTERN_LINES)
+def test_needle_prefilters_never_hide_a_match(text: str) -> None:
+    assert bp._PHRASES_CASELESS.found(text) == bool(bp._PHRASES.search(text))
+    assert bp._CAPTION_CASELESS.found(text) == bool(bp._CAPTION.search(text))
+    stripped = f"  {text.strip()}"
+    assert bp._PHRASES_CASELESS.found(stripped) == bool(bp._PHRASES.search(stripped))
+
+
+def test_needle_prefilters_agree_on_every_fixture_line(fixtures: Path) -> None:
+    lines = [
+        line.strip()
+        for path in sorted(fixtures.iterdir())
+        if path.is_file()
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
+    ]
+    assert lines
+    for line in lines:
+        assert bp._PHRASES_CASELESS.found(line) == bool(bp._PHRASES.search(line)), line
+        assert bp._CAPTION_CASELESS.found(line) == bool(bp._CAPTION.search(line)), line
+
+
+def test_needle_prefilters_agree_on_the_patterns_own_phrases() -> None:
+    templates = ("{}", "  {} x", "x {}", "{}: Jo Li", ", {}, ", "({}: x)", "1 {} 2", "{}s: x")
+    phrases = _pattern_phrases(bp._PHRASES) + _pattern_phrases(bp._CAPTION)
+    for phrase in phrases:
+        for text in (t.format(phrase) for t in templates):
+            assert bp._PHRASES_CASELESS.found(text) == bool(bp._PHRASES.search(text)), text
+            assert bp._CAPTION_CASELESS.found(text) == bool(bp._CAPTION.search(text)), text
