@@ -16,12 +16,14 @@ import trafilatura
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from trafilatura.metadata import extract_author
 from trafilatura.settings import Document
 
 from retrieval.extract import boilerplate as bp
 from retrieval.extract import html as html_module
 from retrieval.extract import plaintext_meta
 from retrieval.extract.html import extract_html, parse_html
+from retrieval.extract.html_meta import markup_author
 from retrieval.extract.html_text import _BLOCKS, _INVISIBLE, visible_text
 
 PAGE = """<html lang="en"><head><title>T</title><script>var x = 1;</script></head><body>
@@ -189,3 +191,42 @@ def test_needle_prefilters_agree_on_the_patterns_own_phrases() -> None:
         for text in (t.format(phrase) for t in templates):
             assert bp._PHRASES_CASELESS.found(text) == bool(bp._PHRASES.search(text)), text
             assert bp._CAPTION_CASELESS.found(text) == bool(bp._CAPTION.search(text)), text
+
+
+_AUTHOR_TAGS = ["div", "span", "a", "p", "section", "time", "figure", "h3", "strong", "author"]
+_AUTHOR_ATTRIBUTES = [
+    "", 'class="author"', 'class="author-name"', 'class="post-byline"', 'class="byl"',
+    'class="sidebar"', 'class="comments"', 'class="print-only"', 'class="title"',
+    'id="author"', 'id="comments-1"', 'id="Author-box"', 'itemprop="author"',
+    'itemprop="author name"', 'rel="author"', 'data-component="Byline"',
+    'data-component="FigureBox"', 'data-testid="AuthorCard"', 'class="writer quote"',
+]  # fmt: skip
+_AUTHOR_TEXTS = ["", "By Ana Ruiz", "Jo Li", "x", "12 May 2024", "Staff writer and editor"]
+
+
+@st.composite
+def _author_markup(draw: st.DrawFn, depth: int = 0) -> str:
+    tag = draw(st.sampled_from(_AUTHOR_TAGS))
+    attributes = draw(st.sampled_from(_AUTHOR_ATTRIBUTES))
+    inner = [draw(st.sampled_from(_AUTHOR_TEXTS))]
+    if depth < 3:
+        inner += draw(st.lists(_author_markup(depth + 1), max_size=3))
+    if draw(st.booleans()):
+        inner.append("<rel>me</rel>")
+    tail = draw(st.sampled_from(_AUTHOR_TEXTS))
+    return f"<{tag} {attributes}>{''.join(inner)}</{tag}>{tail}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_author_markup(), min_size=1, max_size=4))
+def test_markup_author_is_trafilaturas(parts: list[str]) -> None:
+    tree = parse_html(f"<html><body>{''.join(parts)}</body></html>")
+    assert tree is not None
+    assert markup_author(tree) == extract_author(tree)
+
+
+def test_markup_author_is_trafilaturas_on_every_fixture_page(fixtures: Path) -> None:
+    for page in _pages(fixtures):
+        tree = parse_html(page)
+        assert tree is not None
+        assert markup_author(tree) == extract_author(tree)
