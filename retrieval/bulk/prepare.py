@@ -18,7 +18,6 @@ from retrieval.dedupe import band_buckets
 from retrieval.errors import InputError, MalformedRecord, NewsbotError
 from retrieval.extract import ExtractedArticle, ExtractOptions, extract_path
 from retrieval.extract.jsonl_file import RawLine, parse_line
-from retrieval.indexing import ranking_text
 from retrieval.ingest import IngestOutcome, PreparedArticle, prepare
 from retrieval.tokenizer import Tokenizer
 
@@ -177,5 +176,10 @@ def prepare_one(entry: Labelled, context: Context) -> Item:
     except NewsbotError as exc:
         return IngestOutcome(entry.label, "failed", title=article.title or None, reason=exc.reason)
     tokenize = context.tokenizer.tokenize
-    tokens = tuple(tokenize(ranking_text(prepared.title, p.text)) for p in prepared.passages)
+    # The terms of ``ranking_text(title, text)`` (the title, a line break, the passage):
+    # the title's line adds its own terms before the passage's, since no word and no
+    # normalisation crosses a line break (tests/retrieval/test_tokenizer.py), so the
+    # title is tokenized once per article rather than once per passage.
+    title = tokenize(prepared.title)
+    tokens = tuple(title + tokenize(p.text) for p in prepared.passages)
     return Ready(entry.label, prepared, tuple(band_buckets(prepared.minhash)), tokens)
