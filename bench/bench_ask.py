@@ -41,10 +41,11 @@ from sqlalchemy import func, select, update  # noqa: E402
 
 from bench.news_corpus import load_articles, pick_queries, replicate_articles  # noqa: E402
 from bench.qa.goldset import load_questions  # noqa: E402
-from retrieval import answering, search  # noqa: E402
-from retrieval.bulk import ingest_many  # noqa: E402
+from retrieval.answer import compose as answering  # noqa: E402
 from retrieval.config import Settings, settings_from_mapping  # noqa: E402
+from retrieval.ingest.bulk import ingest_many  # noqa: E402
 from retrieval.ranking import ranker  # noqa: E402
+from retrieval.ranking import stories as search  # noqa: E402
 from retrieval.results import Scope  # noqa: E402
 from retrieval.service import NewsService  # noqa: E402
 from retrieval.store.models import Article, Passage  # noqa: E402

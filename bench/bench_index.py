@@ -49,7 +49,7 @@ from bench.index_peers import (  # noqa: E402
 )
 from bench.news_corpus import load_articles, pack, pick_queries, replicate_tokens  # noqa: E402
 from retrieval.index import BM25Index, PassageMeta  # noqa: E402
-from retrieval.tokenizer import Tokenizer  # noqa: E402
+from retrieval.index.tokenizer import Tokenizer  # noqa: E402
 
 PEERS: dict[str, Callable[[], Peer]] = {
     "ours": OursPeer,

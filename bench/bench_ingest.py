@@ -17,7 +17,7 @@ Read, extract, dedupe, split, store and index, into a fresh SQLite database per 
 
 Copy ``r >= 1`` of a page gets `` Copy r.`` at the end of each long paragraph and loses
 its canonical URL, so it is stored as a new article (of the same story) rather than
-refused as a duplicate. Each format runs through ``retrieval.bulk.ingest_many`` on one
+refused as a duplicate. Each format runs through ``retrieval.ingest.bulk.ingest_many`` on one
 core (no worker processes) and with one worker per core, and, on a sample, through the
 one-article-per-transaction ``NewsService`` path. Rates are articles per second of wall
 clock; CPU seconds include worker processes. Not run in CI.
@@ -49,8 +49,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.news_corpus import load_articles, replicate_articles  # noqa: E402
-from retrieval.bulk import ingest_many  # noqa: E402
 from retrieval.config import settings_from_mapping  # noqa: E402
+from retrieval.ingest.bulk import ingest_many  # noqa: E402
 from retrieval.results import Scope  # noqa: E402
 from retrieval.service import NewsService  # noqa: E402
 
@@ -266,7 +266,7 @@ def stream_run(work: Path, megabytes: int, distinct_mb: int | None = None) -> St
     articles = write_stream(path, megabytes, distinct_mb)
     config = work / "newsbot.toml"
     config.write_text(f'[database]\nurl = "sqlite:///{work / "newsbot.db"}"\n')
-    command = [sys.executable, "-m", "retrieval.cli", "--config", str(config)]
+    command = [sys.executable, "-m", "retrieval.cli.commands", "--config", str(config)]
     start = time.perf_counter()
     child = subprocess.Popen(
         [*command, "ingest", str(path), "--json"],

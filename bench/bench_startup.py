@@ -31,7 +31,7 @@ QUESTION = "What did Harbourton council approve?"
 
 def cases(tree: Path) -> dict[str, list[str]]:
     python = sys.executable
-    cli = [python, "-m", "bot.cli"]
+    cli = [python, "-m", "bot.console"]
     return {
         "python -c pass (interpreter)": [python, "-c", "pass"],
         "import retrieval.config": [python, "-c", "import retrieval.config"],
@@ -60,7 +60,7 @@ def main() -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
         env["NEWSBOT_DATA_DIR"] = tmp
         env["PYTHONPATH"] = str(tree)
-        ingest = [sys.executable, "-m", "bot.cli", "ingest", str(REPO / "samples")]
+        ingest = [sys.executable, "-m", "bot.console", "ingest", str(REPO / "samples")]
         subprocess.run(ingest, env=env, cwd=tmp, check=True, capture_output=True)
         todo = cases(tree)
         times: dict[str, list[tuple[float, float]]] = {name: [] for name in todo}

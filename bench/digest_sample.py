@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT))
 from bot.digest_post import nonce_for  # noqa: E402
 from bot.digest_render import digest_mentions, digest_payloads  # noqa: E402
 from retrieval.config import settings_from_mapping  # noqa: E402
-from retrieval.digest.results import DigestPost, ScheduleRequest  # noqa: E402
-from retrieval.digest.service import DigestService  # noqa: E402
+from retrieval.digest.digest_values import DigestPost, ScheduleRequest  # noqa: E402
+from retrieval.digest.facade import DigestService  # noqa: E402
 from retrieval.results import Scope  # noqa: E402
 from retrieval.service import NewsService  # noqa: E402
 

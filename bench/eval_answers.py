@@ -37,7 +37,7 @@ from typing import Any
 from bench.common import ROOT, Workspace, format_table, newsbot_command, run_newsbot
 from bench.qa.goldset import CORPORA, DATA, Question, drift, load_articles, load_questions
 from bench.qa.goldset import sentence_hash as gold_hash
-from retrieval.sentences import sentence_texts
+from retrieval.text.sentences import sentence_texts
 
 # The JSONL corpora are larger than the default input cap.
 MAX_INPUT_BYTES = 200_000_000
@@ -45,7 +45,7 @@ MAX_INPUT_BYTES = 200_000_000
 TOP = 3
 # Articles ranked when comparing ranking switches.
 DEPTH = 10
-# Ranking switches compared on retrieval alone (``--variants``): RankingParams changes.
+# Ranking switches compared on retrieval alone (``--variants``): RankingSettings changes.
 RANKING_VARIANTS: dict[str, dict[str, Any]] = {
     "default (best passage)": {},
     "feedback (RM3)": {"feedback": True},
@@ -177,7 +177,7 @@ def report(judged: Sequence[Judged]) -> str:
 def ranking_variants(config: Path, questions: Sequence[Question], bodies: Bodies) -> str:
     """Retrieval only: where each ranking switch puts the first article holding a gold sentence."""
     from retrieval.config import load_settings
-    from retrieval.ranking import Ranker, RankingParams
+    from retrieval.ranking import Ranker, RankingSettings
     from retrieval.ranking.texts import session_passage_tokens
     from retrieval.service import NewsService
 
@@ -188,7 +188,7 @@ def ranking_variants(config: Path, questions: Sequence[Question], bodies: Bodies
             fetch = session_passage_tokens(session, service.tokenizer)
             for name, changes in RANKING_VARIANTS.items():
                 ranker = Ranker(
-                    service.index, dataclasses.replace(RankingParams(), **changes), fetch
+                    service.index, dataclasses.replace(RankingSettings(), **changes), fetch
                 )
                 ranks: list[int | None] = []
                 start = time.perf_counter()

@@ -4,7 +4,7 @@ For every page in ``../shared/eval/extraction/pages`` it writes one predicted bo
 method into ``OUT/<variant>/<method>/NAME.txt`` and scores each directory with the
 set's own ``score.py`` (token 4-shingle precision/recall, averaged over pages).
 
-Methods: ``ours`` (retrieval.extract), ``trafilatura`` (alone, default settings),
+Methods: ``ours`` (retrieval.ingest.extract), ``trafilatura`` (alone, default settings),
 ``readability`` (readability-lxml, skipped when not installed) and ``keep-all`` (the
 whole visible text). On the text variant the baselines read the scrape wrapped as HTML,
 one ``<p>`` per line, since they only take HTML.
@@ -30,9 +30,9 @@ from pathlib import Path
 import trafilatura
 
 from retrieval.errors import InputError
-from retrieval.extract import ExtractedArticle, extract_bytes
-from retrieval.extract.html import parse_html
-from retrieval.extract.html_text import visible_text
+from retrieval.ingest.extract import ExtractedArticle, extract_bytes
+from retrieval.ingest.extract.html import parse_html
+from retrieval.ingest.extract.html_text import visible_text
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO / ".." / "shared" / "eval" / "extraction"

@@ -34,7 +34,7 @@ from eval_extraction import DEFAULT_DATA, score
 from html_variants import VARIANTS
 
 from retrieval.errors import InputError
-from retrieval.extract import ExtractedArticle, extract_bytes
+from retrieval.ingest.extract import ExtractedArticle, extract_bytes
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO / "bench" / "out" / "html_sets"

@@ -51,18 +51,18 @@ from bench.common import (
     self_check,
 )
 from retrieval.config import IngestSettings
-from retrieval.extract import ExtractOptions, extract_path
 from retrieval.index import BM25Index, PassageMeta
-from retrieval.indexing import ranking_text
-from retrieval.ingest import prepare
-from retrieval.ranking import Ranker, RankingParams
-from retrieval.tokenizer import Tokenizer
+from retrieval.index.catch_up import ranking_text
+from retrieval.index.tokenizer import Tokenizer
+from retrieval.ingest.extract import ExtractOptions, extract_path
+from retrieval.ingest.stages import prepare
+from retrieval.ranking import Ranker, RankingSettings
 
 DATA = SHARED / "eval" / "retrieval" / "scifact"
 DEPTH = 100  # documents per query in a run (Recall@100)
 # Title boost experiment: article score = best passage + TITLE_BOOST * BM25(title).
 TITLE_BOOST = 0.2
-# Variants run in process: name -> changes to RankingParams() (one switch each).
+# Variants run in process: name -> changes to RankingSettings() (one switch each).
 VARIANTS: dict[str, dict[str, Any]] = {
     "passages, max (default)": {},
     "aggregate: s1 + 0.3*s2": {"passage_decay": 0.3, "aggregate_depth": 2},
@@ -154,7 +154,7 @@ class PassageCorpus:
     def passage_tokens(self, ids: Sequence[int]) -> dict[int, Sequence[str]]:
         return {pid: self.tokens[pid] for pid in ids if pid in self.tokens}
 
-    def run(self, data: SciFact, params: RankingParams) -> tuple[Run, float]:
+    def run(self, data: SciFact, params: RankingSettings) -> tuple[Run, float]:
         """The run of a variant and its mean milliseconds per query."""
         ranker = Ranker(self.index, params, self.passage_tokens)
         run: Run = {}
@@ -171,7 +171,7 @@ class PassageCorpus:
             (a, self.tokenizer.tokenize(t), PassageMeta(article_id=a))
             for a, t in enumerate(self.titles)
         )
-        ranker = Ranker(self.index, RankingParams(), self.passage_tokens)
+        ranker = Ranker(self.index, RankingSettings(), self.passage_tokens)
         run: Run = {}
         for qid, text in data.queries.items():
             tokens = self.tokenizer.tokenize(text)
@@ -294,7 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.sweep:
             variants.update({_label(s): s for s in SWEEP})
         for name, changes in variants.items():
-            run, ms = corpus.run(data, dataclasses.replace(RankingParams(), **changes))
+            run, ms = corpus.run(data, dataclasses.replace(RankingSettings(), **changes))
             rows.append(Row(name, run, ms))
         rows.append(Row(f"title boost {TITLE_BOOST}", corpus.title_boost_run(data)))
         if not args.no_cli:

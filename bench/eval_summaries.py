@@ -28,9 +28,9 @@ import regex
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from retrieval.sentences import sentence_texts  # noqa: E402
-from retrieval.summarize import key_sentences  # noqa: E402
-from retrieval.tokenizer import Tokenizer  # noqa: E402
+from retrieval.answer.summarize import key_sentences  # noqa: E402
+from retrieval.index.tokenizer import Tokenizer  # noqa: E402
+from retrieval.text.sentences import sentence_texts  # noqa: E402
 
 EVAL_DIR = ROOT.parent / "shared" / "eval" / "summarisation"
 DEFAULT_DATA = EVAL_DIR / "cnndm_dev500.jsonl"

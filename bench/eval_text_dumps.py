@@ -14,7 +14,7 @@ installed; ``w3m`` and ``lynx`` (each with and without link numbers), ``elinks``
 ``links``, Debian's ``html2text`` and ``pandoc`` (plain text and Markdown) when on PATH.
 A missing one is named and skipped.
 
-Methods: ``ours`` (``retrieval.extract.plaintext.extract_text``), ``trafilatura``
+Methods: ``ours`` (``retrieval.ingest.extract.plaintext.extract_text``), ``trafilatura``
 (default call on the dump wrapped one ``<p>`` per line) and ``keep-all`` (the dump).
 
     .venv/bin/python bench/eval_text_dumps.py [--data ../shared/eval/extraction]
@@ -36,7 +36,7 @@ from pathlib import Path
 from eval_extraction import DEFAULT_DATA, _urls, keep_all, score, traf
 
 from retrieval.errors import InputError
-from retrieval.extract.plaintext import extract_text
+from retrieval.ingest.extract.plaintext import extract_text
 
 Renderer = Callable[[bytes], str]
 # Columns the terminal browsers lay text out in: a default terminal's width.

@@ -19,6 +19,7 @@ run ``newsbot sync [--guild ID]`` once after installing or upgrading.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import os
@@ -34,15 +35,17 @@ from discord.ext import commands
 from bot.conversation import ConversationMemory
 from bot.cooldown import MessageCooldowns
 from bot.engine import AckTracker, EngineRunner
-from bot.errors import report_error
+from bot.error_replies import report_error
 from bot.rest import UNREACHABLE, unreachable
 from retrieval.config import Settings
 from retrieval.errors import ConfigError, EngineUnavailable, NewsbotError
-from retrieval.worker.runner import Worker
+from retrieval.worker.job_runner import Job, Worker
 
 if TYPE_CHECKING:
     # Imported for real only by ``run_bot``: building a bot (tests, ``sync``) must not
     # load the engine.
+    from sqlalchemy.orm import Session
+
     from retrieval.service import NewsService
 
 log = logging.getLogger(__name__)
@@ -140,10 +143,13 @@ class NewsBot(commands.AutoShardedBot):
         # Engine calls start only after pending interactions are acknowledged (bot.engine).
         self.acks = AckTracker()
         self._engine = EngineRunner(self.acks)
-        # Background jobs (feed polls, digests) run in one process at a time: this bot
-        # runs one only while it holds the job's lease, so shards and ``newsbot worker``
-        # processes never overlap.
-        self.leases: Worker | None = None
+        # Background jobs (feed polls, digests): each cog adds its job to this scheduler
+        # when it loads, the same scheduler and job definitions ``newsbot worker`` runs.
+        # A job runs in one process at a time, the one holding its lease, so shards and
+        # workers never overlap; the bot gives a lease back after each run, so a worker,
+        # when one runs, takes the jobs over.
+        self.scheduler = Worker(self._lease_session, [], keep_leases=False)
+        self._scheduler_task: asyncio.Task[None] | None = None
 
     @property
     def service(self) -> NewsService:
@@ -157,13 +163,26 @@ class NewsBot(commands.AutoShardedBot):
         cogs start no background jobs."""
         return self._service is not None
 
-    async def holds(self, job: str) -> bool:
-        """Whether this process may run the background ``job`` now (takes or renews its lease)."""
-        if self._service is None:
-            return False
-        if self.leases is None:
-            self.leases = Worker(self._service.sessions, [])
-        return await self.leases.hold(job)
+    def _lease_session(self) -> Session:
+        return self.service.sessions()
+
+    def schedule(self, job: Job) -> None:
+        """Run the background ``job`` on its period from now on, whenever this process
+        holds its lease (the scheduler starts once the bot is ready)."""
+        self.scheduler.add(job)
+
+    async def unschedule(self, name: str) -> None:
+        """Stop the background job ``name`` here and give its lease to another process."""
+        await self.scheduler.remove(name)
+
+    async def _run_scheduler(self) -> None:
+        """The scheduler's loop, once the bot is ready (the jobs' announcements and posts
+        need its caches), until ``close`` cancels it."""
+        await self.wait_until_ready()
+        try:
+            await self.scheduler.run(asyncio.Event())
+        except Exception:  # each job's failures are caught; this is a bug of the loop
+            log.exception("background jobs stopped")
 
     async def run_engine(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a blocking engine call in the worker pool, off the event loop, once the
@@ -183,6 +202,8 @@ class NewsBot(commands.AutoShardedBot):
             await self.load_extension(name)
         if self._service is not None and self._refresh_interval:
             self._refresh_task = asyncio.create_task(self._refresh_forever(self._refresh_interval))
+        if self._service is not None and self._scheduler_task is None:
+            self._scheduler_task = asyncio.create_task(self._run_scheduler())
 
     async def _refresh_forever(self, interval: float) -> None:
         """Pick up articles that ``newsbot ingest`` added while the bot runs."""
@@ -201,9 +222,12 @@ class NewsBot(commands.AutoShardedBot):
     async def close(self) -> None:
         if self._refresh_task is not None:
             self._refresh_task.cancel()
-        await super().close()  # unloads the cogs, so their background jobs have stopped
-        if self.leases is not None:
-            await self.leases.release_all()
+        await super().close()  # unloads the cogs, which remove their background jobs
+        if self._scheduler_task is not None:
+            self._scheduler_task.cancel()  # a job in flight is not waited for
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._scheduler_task
+        await self.scheduler.release_all()
         self._engine.shutdown()
 
     async def on_command_error(

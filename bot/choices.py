@@ -13,7 +13,7 @@ from typing import TypeVar
 from discord import app_commands
 
 from bot.limits import CHOICE_NAME_MAX, CHOICE_VALUE_MAX, CHOICES_MAX, text_len
-from bot.text import fit_plain
+from bot.safe_text import fit_plain
 
 ChoiceValue = TypeVar("ChoiceValue", str, int, float)
 

@@ -30,7 +30,7 @@ from retrieval.digest.settings import DigestSettings
 from retrieval.errors import PostFailed
 
 if TYPE_CHECKING:
-    from retrieval.digest.results import DigestPost, ScheduleInfo
+    from retrieval.digest.digest_values import DigestPost, ScheduleInfo
 
 log = logging.getLogger(__name__)
 

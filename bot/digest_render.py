@@ -4,7 +4,7 @@ A digest is one embed per story (linked headline, key sentences quoted verbatim,
 outlet that carried it), packed into as few messages as the limits allow: at most 10
 embeds and 6000 embed characters per message. Each story embed is capped at
 ``STORY_EMBED_MAX`` so four always share a message. Article text goes through
-``bot.text`` (markdown escaped, mentions broken); the only live mention a digest may
+``bot.safe_text`` (markdown escaped, mentions broken); the only live mention a digest may
 carry is its configured role, and ``digest_mentions`` lets Discord ping that role only.
 """
 
@@ -35,11 +35,11 @@ from bot.render import (
     quoted_sentences,
     shown_title,
 )
-from bot.text import ELLIPSIS, fit_plain, fit_rich, safe_url
+from bot.safe_text import ELLIPSIS, fit_plain, fit_rich, safe_url
 
 if TYPE_CHECKING:
     from retrieval.digest.content import DigestSource, DigestStory
-    from retrieval.digest.results import DigestPost, ScheduleInfo
+    from retrieval.digest.digest_values import DigestPost, ScheduleInfo
 
 # Characters of one story embed: four of them fill a message's 6000.
 STORY_EMBED_MAX = 1_450

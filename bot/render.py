@@ -2,7 +2,7 @@
 
 Every builder allots the 6000-character embed budget up front (title and footer first,
 then fields, then the description gets what is left, up to its own cap) and every piece
-of article text passes through ``bot.text`` (escaped, mentions broken, cut at a sentence
+of article text passes through ``bot.safe_text`` (escaped, mentions broken, cut at a sentence
 end with " …"). So a payload is valid by construction; the tests check it on random text.
 Messages are sent with ``AllowedMentions.none()`` as well, so even a mention that slipped
 through would ping no one.
@@ -30,7 +30,7 @@ from bot.limits import (
     payload_violations,
     text_len,
 )
-from bot.text import ELLIPSIS, fit_plain, fit_rich, is_blank, safe_url
+from bot.safe_text import ELLIPSIS, fit_plain, fit_rich, is_blank, safe_url
 from retrieval.results import Answer, AnswerSentence, Citation
 
 NO_MENTIONS = discord.AllowedMentions.none()

@@ -21,10 +21,10 @@ from bot.limits import (
     text_len,
 )
 from bot.render import COLOUR, FIELD_SHARE_MIN, Payload, byline, day, field_caps, shown_title
-from bot.text import ELLIPSIS, fit_plain, fit_rich
-from retrieval.feeds.results import FeedInfo, PollReport
-from retrieval.feeds.schedule import describe_every
-from retrieval.ingest import IngestOutcome
+from bot.safe_text import ELLIPSIS, fit_plain, fit_rich
+from retrieval.ingest.feeds.feed_values import FeedInfo, PollReport
+from retrieval.ingest.feeds.poll_intervals import describe_every
+from retrieval.ingest.stages import IngestOutcome
 from retrieval.results import ArticleTitle
 
 # Characters of a title, a name or a reason inside one reply line.

@@ -18,7 +18,7 @@ from bot.render import (
     quoted_sentences,
     shown_title,
 )
-from bot.text import ELLIPSIS, fit_plain, fit_rich, is_blank, render_rich, safe_url
+from bot.safe_text import ELLIPSIS, fit_plain, fit_rich, is_blank, render_rich, safe_url
 from retrieval.results import ArticleSummary, SourceStats, Trend
 
 # Text of /help: (usage, what it does). ``{prefix}`` is the configured command prefix.

@@ -15,7 +15,7 @@ from typing import Any
 
 import discord
 
-from bot.errors import report_error
+from bot.error_replies import report_error
 from bot.render import NO_MENTIONS, Payload, citations_payload
 from retrieval.results import Answer
 

@@ -13,8 +13,8 @@ from retrieval.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from retrieval.index import BM25Index, Hit, PassageFilter
+    from retrieval.index.tokenizer import Tokenizer
     from retrieval.service import NewsService
-    from retrieval.tokenizer import Tokenizer
 
 __all__ = ["BM25Index", "Hit", "NewsService", "PassageFilter", "Tokenizer"]
 
@@ -23,7 +23,7 @@ _HOMES = {
     "Hit": "retrieval.index",
     "PassageFilter": "retrieval.index",
     "NewsService": "retrieval.service",
-    "Tokenizer": "retrieval.tokenizer",
+    "Tokenizer": "retrieval.index.tokenizer",
 }
 
 

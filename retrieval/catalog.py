@@ -14,11 +14,11 @@ from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from retrieval.dedupe import canonical_url
 from retrieval.errors import ArticleNotFound
-from retrieval.ingest import visible_scopes
+from retrieval.ingest.dedupe import canonical_url
+from retrieval.ingest.stages import visible_scopes
+from retrieval.ranking.stories import scope_id
 from retrieval.results import ArticleTitle, Scope, SourceStats, TrendDay
-from retrieval.search import scope_id
 from retrieval.store.changelog import append_change
 from retrieval.store.models import Article, Feedback, Source
 

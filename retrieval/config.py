@@ -26,9 +26,9 @@ import platformdirs
 
 from retrieval.digest.settings import DigestSettings
 from retrieval.errors import ConfigError
-from retrieval.feeds.settings import FeedSettings
-from retrieval.fetch.settings import FetchSettings
-from retrieval.ranking.params import RankingParams
+from retrieval.ingest.feeds.settings import FeedSettings
+from retrieval.ingest.fetch.settings import FetchSettings
+from retrieval.ranking.settings import RankingSettings
 
 ENV_CONFIG = "NEWSBOT_CONFIG"
 ENV_DATABASE_URL = "NEWSBOT_DATABASE_URL"
@@ -152,7 +152,7 @@ class Settings:
     bot: BotSettings = field(default_factory=BotSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
     # Pseudo-relevance feedback on: +0.007 nDCG@10 on SciFact (bench/eval_ranking.py).
-    ranking: RankingParams = field(default_factory=lambda: RankingParams(feedback=True))
+    ranking: RankingSettings = field(default_factory=lambda: RankingSettings(feedback=True))
     feeds: FeedSettings = field(default_factory=FeedSettings)
     digest: DigestSettings = field(default_factory=DigestSettings)
 

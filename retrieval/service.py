@@ -18,7 +18,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from retrieval import answering, catalog, indexing, search
+from retrieval import catalog
+from retrieval.answer import compose as answering
+from retrieval.answer.summarize import key_sentences
 from retrieval.config import Settings
 from retrieval.errors import (
     IndexSnapshotError,
@@ -28,10 +30,22 @@ from retrieval.errors import (
     StorageRefused,
     StorageUnavailable,
 )
-from retrieval.extract import ExtractedArticle, ExtractOptions, extract_bytes, extract_path
 from retrieval.index import BM25Index, PassageFilter
-from retrieval.ingest import IngestOutcome, prepare, store
+from retrieval.index import catch_up as indexing
+from retrieval.index.tokenizer import Tokenizer
+from retrieval.ingest.extract import ExtractedArticle, ExtractOptions, extract_bytes, extract_path
+from retrieval.ingest.stages import (
+    STORE_ATTEMPTS,
+    IngestOutcome,
+    added_outcome,
+    duplicate_outcome,
+    failed_outcome,
+    prepare,
+    store,
+    stored_title,
+)
 from retrieval.ranking import Ranker
+from retrieval.ranking import stories as search
 from retrieval.ranking.texts import session_passage_tokens
 from retrieval.results import (
     Answer,
@@ -45,12 +59,10 @@ from retrieval.results import (
     cite_article,
     published_local,
 )
-from retrieval.sentences import Span
 from retrieval.store.database import make_engine, make_sessionmaker, migrate
 from retrieval.store.failures import SNAPSHOT_SETTING, database_error, file_error, location_of
 from retrieval.store.models import Article
-from retrieval.summarize import key_sentences
-from retrieval.tokenizer import Tokenizer
+from retrieval.text.sentences import Span
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +70,6 @@ log = logging.getLogger(__name__)
 TREND_MAX_PASSAGES = 5_000
 # Peak days whose headlines are cited under a trend chart.
 TREND_PEAKS = 3
-# Tries at storing one article: a unique-key clash with a concurrent ingest of the same
-# article is retried once, and then reported as a duplicate.
-STORE_ATTEMPTS = 2
 
 
 class NewsService:
@@ -256,7 +265,7 @@ class NewsService:
         try:
             prepared = prepare(article, self.settings.ingest)
         except NewsbotError as exc:
-            return IngestOutcome(name, "failed", title=article.title or None, reason=exc.reason)
+            return failed_outcome(name, exc.reason, title=article.title or None)
         for attempt in range(1, STORE_ATTEMPTS + 1):
             try:
                 with self.unit_of_work() as session:
@@ -267,15 +276,8 @@ class NewsService:
                         settings=self.settings.ingest,
                     )
                     if stored.duplicate:
-                        existing = session.get(Article, stored.article_id)
-                        title = existing.title if existing else prepared.title
-                        return IngestOutcome(
-                            name,
-                            "duplicate",
-                            article_id=stored.article_id,
-                            title=title,
-                            reason=f"already stored as article {stored.article_id}",
-                        )
+                        title = stored_title(session, stored.article_id, prepared.title)
+                        return duplicate_outcome(name, stored.article_id, title)
                 break
             except IntegrityError:
                 # Another process committed the same article between this one's
@@ -285,14 +287,7 @@ class NewsService:
         # Catching up from the change log adds this article (and any other process's
         # earlier ones) in log order, so the index position stays exact.
         self.refresh()
-        return IngestOutcome(
-            name,
-            "added",
-            article_id=stored.article_id,
-            title=prepared.title,
-            passages=len(prepared.passages),
-            published=article.published,
-        )
+        return added_outcome(name, prepared, stored.article_id)
 
     def forget(self, article_id: int, *, scope: Scope) -> ArticleTitle:
         """Remove an article owned by the scope, from the database and the index."""

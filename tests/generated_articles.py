@@ -11,7 +11,7 @@ import json
 import random
 from pathlib import Path
 
-from retrieval.extract import ExtractedArticle
+from retrieval.ingest.extract import ExtractedArticle
 
 _VOCABULARY = """
 harbour council budget railway tunnel election minister tidal barrage ferry school hospital

@@ -22,7 +22,7 @@ from retrieval.config import ENV_DATA_DIR, Settings, load_settings
 from retrieval.results import Scope
 from retrieval.service import NewsService
 from retrieval.store.database import make_engine, make_sessionmaker
-from retrieval.worker.runner import Job, Worker
+from retrieval.worker.job_runner import Job, Worker
 
 ROOT = Path(__file__).resolve().parents[1]
 # How often wait_until checks its condition, in seconds.
@@ -55,7 +55,7 @@ def child_env() -> dict[str, str]:
 
 def newsbot_command(config: Path, *args: str) -> list[str]:
     """The ``newsbot`` console script's command line, run from this checkout."""
-    return [sys.executable, "-m", "bot.cli", "--config", str(config), *args]
+    return [sys.executable, "-m", "bot.console", "--config", str(config), *args]
 
 
 def helper_command(*args: str) -> list[str]:

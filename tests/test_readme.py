@@ -64,7 +64,7 @@ def reader_environment(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     shim = bin_dir / "newsbot"
-    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m bot.cli "$@"\n', encoding="utf-8")
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m bot.console "$@"\n', encoding="utf-8")
     shim.chmod(0o755)
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
     env |= {

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from retrieval.normalize import normalize_text
-from retrieval.sentences import sentence_texts
+from retrieval.text.normalize import normalize_text
+from retrieval.text.sentences import sentence_texts
 
 HERE = Path(__file__).resolve().parent
 QUESTIONS = HERE / "questions.jsonl"

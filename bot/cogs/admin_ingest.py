@@ -10,17 +10,17 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from bot.admin import acquire_fetcher, admin_group, admin_only, release_fetcher
+from bot.admin_checks import acquire_fetcher, admin_group, admin_only, release_fetcher
 from bot.app import NewsBot
 from bot.choices import chosen_id, fit_choices
 from bot.cog_base import FeatureCog
 from bot.flow import scope_of
 from bot.limits import CHOICES_MAX
 from bot.render_admin import article_choice_name, forgot_payload, ingest_payload
-from retrieval.admin import MAX_ID_DIGITS, ingest_url, own_titles
 from retrieval.errors import ArticleNotFound, EngineUnavailable
-from retrieval.fetch import Fetcher
-from retrieval.ingest import IngestOutcome
+from retrieval.ingest.fetch import Fetcher
+from retrieval.ingest.stages import IngestOutcome
+from retrieval.ingest.url_ingest import MAX_ID_DIGITS, ingest_url, own_titles
 
 # Longest URL accepted (the fetcher refuses longer ones anyway).
 URL_MAX = 2000

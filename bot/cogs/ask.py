@@ -19,7 +19,7 @@ from bot.app import NewsBot
 from bot.cog_base import FeatureCog
 from bot.conversation import Turn
 from bot.cooldown import interaction_cooldown
-from bot.errors import report_error
+from bot.error_replies import report_error
 from bot.flow import answer_turn, interaction_sender, message_sender, scope_of
 from bot.render import notice_payload
 

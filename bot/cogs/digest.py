@@ -1,10 +1,12 @@
 """``/digest``: scheduled posts of what is new, and the loop that posts them.
 
-Admins (``bot.admin``: Manage Server, or the role named in ``[bot] admin_role``, checked
-when the command runs) set, list, remove and preview digests. A ``tasks.loop`` started in
-``cog_load`` runs the engine's scheduler every ``[digest] loop_seconds`` in a thread of
-its own, so waiting on Discord never holds a worker that answers questions; the
-scheduler claims each due run in the database before anything is sent.
+Admins (``bot.admin_checks``: Manage Server, or the role named in ``[bot] admin_role``,
+checked when the command runs) set, list, remove and preview digests. ``cog_load`` adds
+the digest job (``retrieval.worker.jobs.digest_job``) to the bot's scheduler: every
+``[digest] loop_seconds`` the engine's digest round runs in a thread of the cog's own, so
+waiting on Discord never holds a worker that answers questions, in whichever process
+(this bot or ``newsbot worker``) holds the job's lease; the round claims each due run in
+the database before anything is sent.
 """
 
 from __future__ import annotations
@@ -12,14 +14,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
 import discord
 from discord import app_commands
-from discord.ext import tasks
 
-from bot.admin import admin_group, admin_only
+from bot.admin_checks import admin_group, admin_only
 from bot.app import NewsBot
 from bot.choices import fit_choices
 from bot.cog_base import FeatureCog
@@ -33,15 +35,15 @@ from bot.digest_render import (
 )
 from bot.limits import CHOICES_MAX
 from bot.render import NO_MENTIONS
+from retrieval.digest.facade import DigestService
+from retrieval.digest.posting import DigestScheduler, TickReport
 from retrieval.digest.settings import MAX_STORIES_LIMIT
 from retrieval.errors import EngineUnavailable
-from retrieval.worker.jobs import DIGESTS_JOB
-
-if TYPE_CHECKING:
-    from retrieval.digest.scheduler import DigestScheduler, TickReport
-    from retrieval.digest.service import DigestService
+from retrieval.worker.jobs import DIGESTS_JOB, digest_job
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # Seconds ``cog_unload`` waits for a tick in flight (it may be sending) to finish.
 UNLOAD_WAIT_SECONDS = 10.0
@@ -59,49 +61,42 @@ class DigestCog(FeatureCog, name="Digest"):
         self.digests: DigestService | None = None
         self.scheduler: DigestScheduler | None = None
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="newsbot-digest")
-        self._inflight: Future[TickReport] | None = None
+        self._inflight: Future[Any] | None = None
 
     # ------------------------------------------------------------ life cycle
     async def cog_load(self) -> None:
         if not self.bot.has_engine:
             return  # a bot built only to register commands: nothing to schedule
         news = self.bot.service
-        # The engine is imported when there is one to run (see bot.app).
-        from retrieval.digest.scheduler import DigestScheduler  # noqa: PLC0415
-        from retrieval.digest.service import DigestService  # noqa: PLC0415
-
         settings = self.bot.settings.digest
         self.digests = DigestService(news, settings=settings)
         poster = DiscordPoster(self.bot, asyncio.get_running_loop(), settings)
         self.scheduler = DigestScheduler(self.digests, poster)
-        self.digest_loop.change_interval(seconds=settings.loop_seconds)
-        self.digest_loop.start()
+        self.bot.schedule(digest_job(self.scheduler, self._in_thread))
 
     async def cog_unload(self) -> None:
-        self.digest_loop.cancel()
+        if self.scheduler is not None:
+            await self.bot.unschedule(DIGESTS_JOB)
         inflight = self._inflight
         if inflight is not None and not inflight.done():
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(asyncio.wrap_future(inflight), UNLOAD_WAIT_SECONDS)
         self._executor.shutdown(wait=False, cancel_futures=True)
 
-    @tasks.loop(seconds=30.0)
-    async def digest_loop(self) -> None:
-        if await self.bot.holds(DIGESTS_JOB):  # else another process posts digests now
-            await self.run_tick()
-
-    @digest_loop.before_loop
-    async def _before_loop(self) -> None:
-        await self.bot.wait_until_ready()
+    async def _in_thread(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` in the digest thread (the digest job's ``offload``); ``cog_unload``
+        waits a while for it."""
+        inflight = self._executor.submit(fn)
+        self._inflight = inflight
+        return await asyncio.wrap_future(inflight)
 
     async def run_tick(self) -> TickReport | None:
-        """One scheduler tick in the digest thread; never raises (the loop must go on)."""
+        """One digest round now, in the digest thread; never raises."""
         scheduler = self.scheduler
         if scheduler is None:
             return None
         try:
-            self._inflight = self._executor.submit(scheduler.tick)
-            return await asyncio.wrap_future(self._inflight)
+            return await self._in_thread(scheduler.tick)
         except Exception:
             log.exception("digest tick failed")
             return None
@@ -134,7 +129,7 @@ class DigestCog(FeatureCog, name="Digest"):
         max_stories: app_commands.Range[int, 1, MAX_STORIES_LIMIT] | None = None,
         mention_role: discord.Role | None = None,
     ) -> None:
-        from retrieval.digest.results import ScheduleRequest  # noqa: PLC0415
+        from retrieval.digest.digest_values import ScheduleRequest  # noqa: PLC0415
 
         await self.acknowledge(interaction, ephemeral=True)
         refusal = _cannot_post(channel)
@@ -196,7 +191,7 @@ class DigestCog(FeatureCog, name="Digest"):
     async def timezone_autocomplete(
         self, interaction: discord.Interaction[NewsBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        from retrieval.digest.schedule import matching_zones  # noqa: PLC0415
+        from retrieval.digest.due_times import matching_zones  # noqa: PLC0415
 
         return fit_choices(
             app_commands.Choice(name=z, value=z) for z in matching_zones(current, CHOICES_MAX)

@@ -1,8 +1,10 @@
 """``/feed add|list|remove``: a server's admins follow RSS and Atom feeds; and the poller.
 
-Every ``poll_period_seconds`` the cog polls the feeds that are due, in its own thread so
-a slow feed never holds up the engine's workers or the event loop. New entries become
-articles of the server that added the feed. When a feed is paused after repeated
+When it loads, the cog adds the feed job (``retrieval.worker.jobs.feed_job``) to the
+bot's scheduler: every ``poll_period_seconds`` the feeds that are due are polled, in the
+cog's own thread so a slow feed never holds up the engine's workers or the event loop,
+by whichever process (this bot or ``newsbot worker``) holds the job's lease. New entries
+become articles of the server that added the feed. When a feed is paused after repeated
 failures, the channel where it was added is told.
 """
 
@@ -15,9 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import discord
 from discord import app_commands
-from discord.ext import tasks
 
-from bot.admin import acquire_fetcher, admin_group, admin_only, release_fetcher
+from bot.admin_checks import acquire_fetcher, admin_group, admin_only, release_fetcher
 from bot.app import NewsBot
 from bot.choices import chosen_id, fit_choices
 from bot.cog_base import FeatureCog
@@ -30,12 +31,12 @@ from bot.render_admin import (
     feed_paused_payload,
     feed_removed_payload,
 )
-from retrieval.errors import EngineUnavailable, FeedNotFound, NewsbotError
-from retrieval.feeds.manager import FeedManager
-from retrieval.feeds.results import PollReport
-from retrieval.feeds.schedule import EVERY_CHOICES
-from retrieval.fetch import Fetcher
-from retrieval.worker.jobs import FEEDS_JOB
+from retrieval.errors import EngineUnavailable, FeedNotFound
+from retrieval.ingest.feeds.feed_values import PollReport
+from retrieval.ingest.feeds.manager import FeedManager
+from retrieval.ingest.feeds.poll_intervals import EVERY_CHOICES
+from retrieval.ingest.fetch import Fetcher
+from retrieval.worker.jobs import FEEDS_JOB, feed_job
 
 log = logging.getLogger(__name__)
 
@@ -65,13 +66,13 @@ class FeedsCog(FeatureCog, name="Feeds"):
         self._fetcher = acquire_fetcher(self.bot)
         self._loop = asyncio.get_running_loop()
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="newsbot-feeds")
-        self.poller.change_interval(seconds=self.bot.settings.feeds.poll_period_seconds)
-        self.poller.start()
+        feeds = self.bot.settings.feeds
+        self.bot.schedule(feed_job(feeds, lambda: self.manager, self._in_thread))
 
     async def cog_unload(self) -> None:
         if self._fetcher is None:
             return
-        self.poller.cancel()
+        await self.bot.unschedule(FEEDS_JOB)
         if self._unsubscribe is not None:
             self._unsubscribe()
         if self._executor is not None:
@@ -90,26 +91,9 @@ class FeedsCog(FeatureCog, name="Feeds"):
         return self._manager
 
     # ------------------------------------------------------------------- polling
-    @tasks.loop(seconds=60.0)
-    async def poller(self) -> None:
-        if not await self.bot.holds(FEEDS_JOB):
-            return  # another process (a worker or another shard) polls feeds now
-        loop = asyncio.get_running_loop()
-        try:
-            reports = await loop.run_in_executor(self._executor, self.manager.poll_due)
-        except NewsbotError as exc:
-            log.warning("feed polling failed: %s", exc.reason)
-        except Exception:  # the loop must outlive a bug in one round
-            log.exception("feed polling failed")
-        else:
-            added = sum(len(r.added) for r in reports)
-            if reports:
-                log.info("polled %d feeds: %d new articles", len(reports), added)
-
-    @poller.before_loop
-    async def _before_polling(self) -> None:
-        # Announcements need the channel cache, which is filled once the bot is ready.
-        await self.bot.wait_until_ready()
+    async def _in_thread(self, fn: Callable[[], object]) -> object:
+        """Run a poll in the cog's polling thread (the feed job's ``offload``)."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
 
     def _from_poller(self, report: PollReport) -> None:
         """The manager's listener: runs in the polling thread, hands over to the loop."""

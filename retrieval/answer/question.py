@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import regex
 
-from retrieval.tokenizer import Tokenizer
+from retrieval.index.tokenizer import Tokenizer
 
 
 class AnswerType(enum.Enum):

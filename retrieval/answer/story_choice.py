@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from itertools import pairwise
 
-from retrieval.sentences import Span, split_sentences
-from retrieval.tokenizer import Tokenizer
+from retrieval.index.tokenizer import Tokenizer
+from retrieval.text.sentences import Span, split_sentences
 
 Weight = Callable[[str], float]
 

@@ -31,10 +31,10 @@ from typing import NamedTuple
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from retrieval.answer.summarize import Tokenize, key_sentences
 from retrieval.index import PassageFilter
-from retrieval.ingest import visible_scopes
+from retrieval.ingest.stages import visible_scopes
 from retrieval.store.models import Article, Source
-from retrieval.summarize import Tokenize, key_sentences
 
 # A story a day old counts half as much as one published at the window's end.
 RECENCY_HALF_LIFE_HOURS = 24.0

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from retrieval.digest.schedule import DuePlan
+from retrieval.digest.due_times import DuePlan
 from retrieval.store.digest_models import (
     RUN_CLAIMED,
     RUN_FAILED,

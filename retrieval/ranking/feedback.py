@@ -22,7 +22,7 @@ import numpy as np
 
 from retrieval.index import BM25Index, Hit
 from retrieval.index.filters import Allowed
-from retrieval.ranking.params import RankingParams
+from retrieval.ranking.settings import RankingSettings
 
 # Tokens of passages by id; passages it cannot find are simply left out.
 PassageTokens = Callable[[Sequence[int]], Mapping[int, Sequence[str]]]
@@ -94,7 +94,7 @@ def feedback_search(
     k: int,
     allowed: Allowed,
     passage_tokens: PassageTokens,
-    params: RankingParams,
+    params: RankingSettings,
 ) -> list[Hit]:
     """The ``k`` best passages for the RM3-expanded query, best first, ties by id.
 

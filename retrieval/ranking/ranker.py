@@ -1,6 +1,6 @@
 """One entry point for ranked passages and articles with the switches applied.
 
-``Ranker(index, RankingParams(), tokens).passages(...)`` is exactly
+``Ranker(index, RankingSettings(), tokens).passages(...)`` is exactly
 ``index.search(...)``, and ``.articles(...)`` exactly "articles by their best
 passage", so callers can route every search through a Ranker and let the settings
 decide what is layered on top.
@@ -14,8 +14,8 @@ from retrieval.index import BM25Index, Hit
 from retrieval.index.filters import Allowed
 from retrieval.ranking.aggregate import aggregate_articles
 from retrieval.ranking.feedback import PassageTokens, feedback_search
-from retrieval.ranking.params import RankingParams
 from retrieval.ranking.proximity import proximity_rerank
+from retrieval.ranking.settings import RankingSettings
 
 # Passages fetched per article wanted when ranking articles: an article needs its
 # best passages among the hits, and several passages of one article crowd the list.
@@ -40,7 +40,7 @@ class Ranker:
     """Ranks passages and articles of ``index`` as ``params`` say."""
 
     def __init__(
-        self, index: BM25Index, params: RankingParams, passage_tokens: PassageTokens
+        self, index: BM25Index, params: RankingSettings, passage_tokens: PassageTokens
     ) -> None:
         self.index = index
         self.params = params

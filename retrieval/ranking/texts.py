@@ -12,10 +12,10 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from retrieval.indexing import ranking_text
+from retrieval.index.catch_up import ranking_text
+from retrieval.index.tokenizer import Tokenizer
 from retrieval.ranking.feedback import PassageTokens
 from retrieval.store.models import Article, Passage
-from retrieval.tokenizer import Tokenizer
 
 
 def session_passage_tokens(session: Session, tokenizer: Tokenizer) -> PassageTokens:

@@ -1,7 +1,7 @@
 """Appending to ``index_log`` so that log order is commit order, on every backend.
 
 Every process keeps its BM25 index current by reading the log after the position it
-has applied (``retrieval.indexing.catch_up``: ``seq > position``). That is only
+has applied (``retrieval.index.catch_up.catch_up``: ``seq > position``). That is only
 correct if no entry can become visible *after* a reader has moved past its ``seq``.
 
 * SQLite has one writer at a time: a transaction that draws a ``seq`` commits before
@@ -22,14 +22,18 @@ readers skip harmlessly.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from retrieval.store.models import IndexLogEntry
+from retrieval.store.models import Base, IndexLogEntry
 
 Op = Literal["add", "remove"]
+# The table itself, for one executemany insert (no ORM bookkeeping per row).
+_LOG = Base.metadata.tables[IndexLogEntry.__tablename__]
 # The advisory lock key that serialises index_log writers (any constant unique to this
 # use; the digits spell "newsbot log" on a phone keypad).
 INDEX_LOG_LOCK_KEY = 6_397_268_564
@@ -52,3 +56,21 @@ def append_change(session: Session, article_id: int, op: Op) -> IndexLogEntry:
     session.add(entry)
     session.flush()
     return entry
+
+
+def append_changes(
+    session: Session, article_ids: Sequence[int], op: Op, now: datetime
+) -> list[int]:
+    """``append_change`` for many articles at once (one statement); their sequence numbers.
+
+    Also last in the transaction: from the lock to the commit, other writers of the log
+    wait, so the entries above the head read here are this transaction's.
+    """
+    lock_change_log(session)
+    head = session.scalar(select(func.coalesce(func.max(IndexLogEntry.seq), 0))) or 0
+    session.execute(
+        _LOG.insert(),
+        [{"article_id": a, "op": op, "created_at": now} for a in article_ids],
+    )
+    seqs = session.scalars(select(IndexLogEntry.seq).where(IndexLogEntry.seq > head)).all()
+    return list(seqs)

@@ -24,7 +24,7 @@ from retrieval.store.failures import (
 if TYPE_CHECKING:
     from alembic.config import Config
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # The newest revision under MIGRATIONS_DIR (a test checks it). Every process migrates on
 # open; a database already there is recognised by one query, without importing alembic
 # and reading the migration scripts, which costs more than the rest of a one-shot

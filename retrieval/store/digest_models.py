@@ -4,7 +4,7 @@ A run row is unique per (schedule, due instant), so whoever inserts it owns that
 time; every later step is a conditional update on the row's state
 (claimed -> posting -> posted, or skipped / failed), so a second process, a restart or
 a late crash can never post the same due time twice. Changes here need a migration in
-``retrieval/migrations/versions`` (``0003_digests``).
+``retrieval/store/migrations/versions`` (``0003_digests``).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The database is the source of truth for text; the BM25 index only holds passage ids
 and statistics, and is rebuilt or caught up from ``index_log``. Changes to these
-models need an Alembic migration in ``retrieval/migrations/versions``.
+models need an Alembic migration in ``retrieval/store/migrations/versions``.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ class Article(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     # MinHash signature of the body's word shingles, for near-duplicate grouping.
     minhash: Mapped[bytes] = mapped_column(LargeBinary)
-    # The body's sentence spans as ``retrieval.sentences.pack_spans`` writes them, so an
+    # The body's sentence spans as ``retrieval.text.sentences.pack_spans`` writes them, so an
     # answer reads an article without splitting it again; empty for articles stored
     # before the column existed (they are split when read).
     sentence_spans: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)

@@ -2,7 +2,7 @@
 
 SQLAlchemy registers a table on ``Base.metadata`` when its model module is imported, so
 "which tables exist" depends on what happened to be imported. Migrations
-(``retrieval/migrations/env.py``) and the tests that compare the models with the
+(``retrieval/store/migrations/env.py``) and the tests that compare the models with the
 migrated schema take the metadata from here instead, which imports each model module
 once. A test checks that every module of ``retrieval.store`` that declares a table is
 listed. Code that only uses some models imports their module directly, as before.

@@ -20,7 +20,7 @@ from unittest.mock import AsyncMock, MagicMock
 import discord
 from discord.ext import commands
 
-from retrieval.digest.results import ScheduleInfo
+from retrieval.digest.digest_values import ScheduleInfo
 from retrieval.errors import ArticleNotFound
 from retrieval.results import (
     Answer,

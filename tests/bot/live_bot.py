@@ -21,7 +21,7 @@ from retrieval.config import BotSettings, Settings
 from retrieval.service import NewsService
 from tests.bot.bot_doubles import fake_interaction
 from tests.conftest import make_settings
-from tests.retrieval.feeds.helpers import with_feeds
+from tests.retrieval.ingest.feeds.helpers import with_feeds
 
 GUILD_A = 1111
 GUILD_B = 2222

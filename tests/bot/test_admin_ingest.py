@@ -11,9 +11,9 @@ import discord
 import pytest
 from discord import app_commands
 
-from bot.admin import NotAdmin, is_admin, require_admin
+from bot.admin_checks import NotAdmin, is_admin, require_admin
 from bot.app import NewsBot
-from bot.errors import explain
+from bot.error_replies import explain
 from retrieval.errors import ArticleNotFound
 from retrieval.results import Scope
 from tests.bot.live_bot import (
@@ -26,10 +26,10 @@ from tests.bot.live_bot import (
     member_interaction,
     reply_text,
 )
-from tests.retrieval.feeds.feed_site import HTML_TYPE, FeedSite, article_html
-from tests.retrieval.fetch import fetch_testserver
-from tests.retrieval.fetch.conftest import tripwire
-from tests.retrieval.fetch.fetch_testserver import LocalServer
+from tests.retrieval.ingest.feeds.feed_site import HTML_TYPE, FeedSite, article_html
+from tests.retrieval.ingest.fetch import fetch_testserver
+from tests.retrieval.ingest.fetch.conftest import tripwire
+from tests.retrieval.ingest.fetch.fetch_testserver import LocalServer
 
 __all__ = ["live_bot", "tripwire"]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import discord.http
 import pytest
 
-from bot import cli
+from bot import console as cli
 from retrieval.errors import EXIT_UNAVAILABLE
 
 UNRESOLVABLE_API = "https://newsbot-test.invalid/api/v10"

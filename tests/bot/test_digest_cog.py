@@ -1,15 +1,15 @@
-"""The /digest cog without a network: its loop's life cycle (who may use it: the admin
-check shared by every admin command, tested in test_admin_ingest)."""
+"""The /digest cog without a network: its job's life cycle on the bot's scheduler (who may
+use it: the admin check shared by every admin command, tested in test_admin_ingest)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+import threading
 from typing import Any
 
 from bot.app import NewsBot
 from bot.cogs.digest import DigestCog
 from retrieval.config import Settings
+from retrieval.worker.jobs import DIGESTS_JOB
 
 
 async def test_a_bot_without_an_engine_schedules_nothing() -> None:
@@ -20,17 +20,31 @@ async def test_a_bot_without_an_engine_schedules_nothing() -> None:
         cog: Any = bot.get_cog("Digest")
         assert type(cog).__name__ == DigestCog.__name__
         assert cog.digests is None and cog.scheduler is None
-        assert not cog.digest_loop.is_running()
+        assert bot.scheduler.jobs == ()
         assert await cog.run_tick() is None
 
 
-async def test_the_loop_starts_with_the_cog_and_stops_with_it(news_bot: NewsBot) -> None:
+def _digest_jobs(bot: NewsBot) -> list[tuple[str, float]]:
+    return [(job.name, job.every_seconds) for job in bot.scheduler.jobs if job.name == DIGESTS_JOB]
+
+
+async def test_the_job_is_scheduled_with_the_cog_and_removed_with_it(news_bot: NewsBot) -> None:
     cog: Any = news_bot.get_cog("Digest")
     assert cog is not None and cog.digests is not None
-    assert cog.digest_loop.is_running()
-    assert cog.digest_loop.seconds == news_bot.settings.digest.loop_seconds
-    task = cog.digest_loop.get_task()
+    assert _digest_jobs(news_bot) == [(DIGESTS_JOB, news_bot.settings.digest.loop_seconds)]
     await news_bot.remove_cog("Digest")
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
-    assert task.cancelled() and not cog.digest_loop.is_running()
+    assert _digest_jobs(news_bot) == []
+
+
+async def test_the_job_runs_a_round_in_the_digest_thread(news_bot: NewsBot) -> None:
+    cog: Any = news_bot.get_cog("Digest")
+    threads: list[str] = []
+
+    def due_runs() -> list[object]:
+        threads.append(threading.current_thread().name)
+        return []
+
+    cog.digests.due_runs = due_runs
+    (job,) = [job for job in news_bot.scheduler.jobs if job.name == DIGESTS_JOB]
+    await job.run()
+    assert threads and threads[0].startswith("newsbot-digest")

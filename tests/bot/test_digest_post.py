@@ -13,7 +13,7 @@ import pytest
 
 from bot.digest_post import DiscordPoster, nonce_for
 from retrieval.digest.content import Digest, DigestSource, DigestStory
-from retrieval.digest.results import DigestPost, ScheduleInfo
+from retrieval.digest.digest_values import DigestPost, ScheduleInfo
 from retrieval.digest.settings import DigestSettings
 from retrieval.errors import PostFailed
 from tests.bot.bot_doubles import schedule_info

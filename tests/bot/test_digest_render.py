@@ -20,7 +20,7 @@ from bot.digest_render import (
 )
 from bot.limits import CHOICE_NAME_MAX, embed_total, live_mentions, payload_texts
 from retrieval.digest.content import Digest, DigestSource, DigestStory
-from retrieval.digest.results import DigestPost, RunInfo, ScheduleInfo
+from retrieval.digest.digest_values import DigestPost, RunInfo, ScheduleInfo
 from tests.bot.bot_doubles import schedule_info
 
 START = datetime(2025, 6, 1, 8, tzinfo=UTC)

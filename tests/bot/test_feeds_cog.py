@@ -1,5 +1,5 @@
-"""/feed add, list and remove through the real cog over a real engine, the poller's
-thread, and the notice posted where a paused feed was added."""
+"""/feed add, list and remove through the real cog over a real engine, the feed job on the
+bot's scheduler and its thread, and the notice posted where a paused feed was added."""
 
 from __future__ import annotations
 
@@ -12,18 +12,20 @@ from unittest.mock import AsyncMock, MagicMock
 import discord
 import pytest
 
-from bot import admin
+from bot import admin_checks as admin
 from bot.app import NewsBot
 from retrieval.config import Settings
 from retrieval.errors import EngineUnavailable, FeedNotFound
-from retrieval.feeds.results import PollReport
-from retrieval.fetch import FetchError
+from retrieval.ingest.feeds.feed_values import PollReport
+from retrieval.ingest.fetch import FetchError
 from retrieval.results import Scope
+from retrieval.worker import lease
+from retrieval.worker.jobs import FEEDS_JOB
 from tests.bot.live_bot import GUILD_A, GUILD_B, admin_interaction, live_bot, reply_text
-from tests.retrieval.feeds.feed_site import HTML_TYPE, Entry, FeedSite, article_html, rss
-from tests.retrieval.fetch import fetch_testserver
-from tests.retrieval.fetch.conftest import tripwire
-from tests.retrieval.fetch.fetch_testserver import LocalServer
+from tests.retrieval.ingest.feeds.feed_site import HTML_TYPE, Entry, FeedSite, article_html, rss
+from tests.retrieval.ingest.fetch import fetch_testserver
+from tests.retrieval.ingest.fetch.conftest import tripwire
+from tests.retrieval.ingest.fetch.fetch_testserver import LocalServer
 
 __all__ = ["live_bot", "tripwire"]
 
@@ -123,9 +125,16 @@ async def test_the_poller_runs_due_feeds_in_its_own_thread(live_bot: NewsBot) ->
         raise RuntimeError("a bug in one round")
 
     feeds.manager.poll_due = poll_due
-    await feeds.poller.coro(feeds)  # one round; the error is logged, not raised
+    assert [job.name for job in live_bot.scheduler.jobs] == ["digests", FEEDS_JOB], (
+        "the job is scheduled with the cog"
+    )
+    # One round of the scheduler (it holds the free leases); the error is logged, not raised.
+    assert FEEDS_JOB in await live_bot.scheduler.tick()
     assert threads and threads[0].startswith("newsbot-feeds")
-    assert feeds.poller.is_running(), "the loop is started with the cog"
+    with live_bot.service.sessions() as session:
+        assert lease.state(session, FEEDS_JOB) is None, "the bot keeps no lease between runs"
+    await live_bot.remove_cog("Feeds")
+    assert FEEDS_JOB not in [job.name for job in live_bot.scheduler.jobs]
 
 
 async def test_a_paused_feed_is_announced_where_it_was_added(live_bot: NewsBot) -> None:
@@ -173,7 +182,7 @@ async def test_a_bot_built_to_sync_commands_starts_no_feed_machinery(
     async with bot:
         await bot.setup_hook()
         feeds = cog(bot)
-        assert not feeds.poller.is_running()
+        assert bot.scheduler.jobs == ()
         assert admin._fetchers[bot].users == 1, "only /ingest url holds the fetcher"
         assert bot.tree.get_command("feed") is not None
         with pytest.raises(EngineUnavailable):

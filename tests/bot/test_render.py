@@ -19,7 +19,7 @@ from bot.render import (
     quoted_sentences,
 )
 from bot.render_info import help_payload, sources_payload, summary_payload, trend_payload
-from bot.text import ELLIPSIS
+from bot.safe_text import ELLIPSIS
 from retrieval.results import (
     Answer,
     AnswerSentence,

@@ -20,8 +20,8 @@ from bot.render_admin import (
     forgot_payload,
     ingest_payload,
 )
-from retrieval.feeds.results import FeedInfo, PollReport
-from retrieval.ingest import IngestOutcome
+from retrieval.ingest.feeds.feed_values import FeedInfo, PollReport
+from retrieval.ingest.stages import IngestOutcome
 from retrieval.results import ArticleTitle
 from tests.bot.test_render_properties import article_text, dates
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from bot.limits import live_mentions, payload_texts
 from bot.render import Payload, ask_payload, citations_payload, news_payload, no_results_payload
 from bot.render_info import sources_payload, summary_payload, trend_payload
-from bot.text import render_rich
+from bot.safe_text import render_rich
 from retrieval.results import (
     Answer,
     AnswerSentence,

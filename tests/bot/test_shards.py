@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 import bot.app
-from bot import cli
+from bot import console as cli
 from bot.app import NewsBot
 from retrieval.config import Settings
 from tests.fakediscord import FakeDiscord, running

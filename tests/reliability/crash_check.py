@@ -19,14 +19,14 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from retrieval import indexing
 from retrieval.config import Settings
-from retrieval.dedupe import LSH_BANDS
 from retrieval.index import BM25Index
-from retrieval.passages import split_passages
+from retrieval.index import catch_up as indexing
+from retrieval.index.tokenizer import Tokenizer
+from retrieval.ingest.dedupe import LSH_BANDS
+from retrieval.ingest.passages import split_passages
 from retrieval.service import NewsService
 from retrieval.store.models import Article, IndexLogEntry, Passage, StoryBand
-from retrieval.tokenizer import Tokenizer
 
 # Search results compared between the caught-up and the rebuilt index.
 COMPARED_QUERIES = 12

@@ -12,20 +12,20 @@ import io
 import itertools
 from datetime import datetime
 
-from bot.cli import add_commands
-from retrieval.cli import build_parser
+from bot.console import add_commands
+from retrieval.answer.summarize import key_sentences
+from retrieval.cli.commands import build_parser
 from retrieval.errors import InputError, MalformedRecord
-from retrieval.extract import ExtractedArticle, ExtractOptions, extract_bytes
-from retrieval.feeds.pages import entry_article
-from retrieval.feeds.parse import parse_feed
-from retrieval.ingest import IngestOutcome
-from retrieval.passages import split_passages
+from retrieval.index.tokenizer import Tokenizer
+from retrieval.ingest.extract import ExtractedArticle, ExtractOptions, extract_bytes
+from retrieval.ingest.feeds.entry_pages import entry_article
+from retrieval.ingest.feeds.parse import parse_feed
+from retrieval.ingest.passages import split_passages
+from retrieval.ingest.stages import IngestOutcome
 from retrieval.results import Scope
-from retrieval.sentences import split_sentences
 from retrieval.service import NewsService
-from retrieval.summarize import key_sentences
+from retrieval.text.sentences import split_sentences
 from retrieval.timeparse import parse_since
-from retrieval.tokenizer import Tokenizer
 
 # The size cap of the fuzzed extractions (the default is 5 MB; mutated seeds stay far
 # below it, and a smaller cap also exercises the refusal path).

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from sqlalchemy import select
 
-from retrieval.passages import split_passages
+from retrieval.ingest.passages import split_passages
 from retrieval.service import NewsService
 from retrieval.store.models import Article, Passage
 from tests.conftest import make_settings

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.cli import add_commands
+from bot.console import add_commands
 from bot.limits import live_mentions, payload_texts
 from bot.render import Payload, ask_payload, news_payload, no_results_payload
-from retrieval.cli import build_parser
+from retrieval.cli.commands import build_parser
 from retrieval.errors import QueryError
 from retrieval.results import Answer, Scope, SearchFilters
 from retrieval.service import NewsService

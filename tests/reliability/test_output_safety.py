@@ -33,13 +33,13 @@ from bot.digest_render import (
     schedules_payload,
     send_kwargs,
 )
-from bot.errors import explain
+from bot.error_replies import explain
 from bot.limits import CHOICE_NAME_MAX, CONTENT_MAX, live_mentions, payload_texts, text_len
 from bot.render import NO_MENTIONS, Payload, notice_payload
 from bot.render_admin import feed_list_payload
 from bot.render_info import help_payload
 from retrieval.digest.content import Digest, DigestSource, DigestStory
-from retrieval.digest.results import DigestPost, RunInfo, ScheduleInfo
+from retrieval.digest.digest_values import DigestPost, RunInfo, ScheduleInfo
 from retrieval.errors import NewsbotError, QueryError
 from tests.bot.bot_doubles import schedule_info
 from tests.bot.test_render_admin import info as feed_info

@@ -17,20 +17,20 @@ from collections.abc import Callable
 import pytest
 
 from retrieval.config import Settings
-from retrieval.dedupe import canonical_url
 from retrieval.errors import MalformedRecord, NewsbotError, NoArticleFound, NotAFeed
-from retrieval.extract import extract_bytes
-from retrieval.extract import plaintext_meta as meta
-from retrieval.extract.boilerplate import is_caption
-from retrieval.extract.bylines import names_in
-from retrieval.extract.plaintext import extract_text
-from retrieval.feeds.parse import MAX_MARKUP, parse_feed
-from retrieval.normalize import normalize_text
-from retrieval.passages import split_passages, word_count
+from retrieval.ingest.dedupe import canonical_url
+from retrieval.ingest.extract import extract_bytes
+from retrieval.ingest.extract import plaintext_meta as meta
+from retrieval.ingest.extract.boilerplate import is_caption
+from retrieval.ingest.extract.bylines import names_in
+from retrieval.ingest.extract.plaintext import extract_text
+from retrieval.ingest.feeds.parse import MAX_MARKUP, parse_feed
+from retrieval.ingest.passages import split_passages, word_count
 from retrieval.results import Scope
-from retrieval.sentences import sentence_texts, split_sentences
 from retrieval.service import NewsService
 from retrieval.store.models import Article
+from retrieval.text.normalize import normalize_text
+from retrieval.text.sentences import sentence_texts, split_sentences
 
 # Characters of the long runs below (the larger of the two sizes each is timed at).
 RUN = 200_000

@@ -17,9 +17,9 @@ HEAVY = ("aiohttp", "sqlalchemy", "numpy", "discord", "regex", "Stemmer", "trafi
 FEATURES = (
     "retrieval.index",
     "retrieval.service",
-    "retrieval.fetch.fetcher",
-    "retrieval.feeds.manager",
-    "retrieval.digest.service",
+    "retrieval.ingest.fetch.fetcher",
+    "retrieval.ingest.feeds.manager",
+    "retrieval.digest.facade",
     "retrieval.ranking.ranker",
     "retrieval.store",
 )

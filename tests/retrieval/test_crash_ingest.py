@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import func, select
 
 from retrieval.config import Settings
-from retrieval.dedupe import LSH_BANDS
-from retrieval.ingest import prepare
+from retrieval.ingest.dedupe import LSH_BANDS
+from retrieval.ingest.stages import prepare
 from retrieval.results import Scope
 from retrieval.service import NewsService
 from retrieval.store.models import Article, IndexLogEntry, Passage, StoryBand

@@ -18,19 +18,19 @@ from hypothesis import strategies as st
 from sqlalchemy import select, update
 
 from retrieval.answer.story_choice import read_story
-from retrieval.bulk import ingest_many
 from retrieval.config import Settings
+from retrieval.index.tokenizer import Tokenizer
+from retrieval.ingest.bulk import ingest_many
 from retrieval.results import Scope
-from retrieval.sentences import (
+from retrieval.service import NewsService
+from retrieval.store.models import Article
+from retrieval.text.sentences import (
     SPLITTER_VERSION,
     Span,
     pack_spans,
     split_sentences,
     unpack_spans,
 )
-from retrieval.service import NewsService
-from retrieval.store.models import Article
-from retrieval.tokenizer import Tokenizer
 from tests.conftest import SAMPLES
 
 TOKENIZER = Tokenizer()

@@ -67,6 +67,23 @@ def test_ingest_samples_and_answer(service: NewsService) -> None:
     assert not {c.article_id for c in answer.related} & {c.article_id for c in answer.citations}
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["What did Harbourton council approve?", "Who will run the trains?", "hosepipe ban"],
+)
+def test_related_stories_show_why_they_are_there(service: NewsService, question: str) -> None:
+    """A story listed as related shows a question term in its snippet: stories that
+    matched only a stray word or the feedback's expansion terms are left out."""
+    service.ingest_paths(sorted(SAMPLES.iterdir()), scope=Scope())
+    answer = service.ask(question, scope=Scope())
+    assert answer.citations
+    assert all(c.marks for c in answer.related)
+    stories = {c.title for c in (*answer.citations, *answer.related)}
+    # The drought story shares no word of these questions but what feedback adds.
+    if "hosepipe" not in question:
+        assert not any("hosepipe" in title.lower() for title in stories)
+
+
 def test_duplicates_are_reported_not_stored(service: NewsService, tmp_path: Path) -> None:
     body = "The river authority opened a new flood barrier on Monday. " * 8
     first = _write_jsonl(tmp_path / "a.jsonl", [_article(1, body)])

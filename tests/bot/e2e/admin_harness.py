@@ -20,7 +20,7 @@ from tests.fakediscord.events import interaction_payload, new_interaction
 from tests.fakediscord.interaction_routes import INTERACTION_AUTOCOMPLETE, INTERACTION_COMMAND
 from tests.fakediscord.model import FakeChannel, FakeGuild, FakeRole, snowflake
 from tests.fakediscord.store import InteractionState
-from tests.retrieval.feeds.helpers import with_feeds
+from tests.retrieval.ingest.feeds.helpers import with_feeds
 
 ADMIN_ROLE = "News Editors"
 # Discord option types.

@@ -30,9 +30,9 @@ from tests.bot.e2e.newsbot_harness import (
     visible_text,
 )
 from tests.fakediscord import FLAG_EPHEMERAL, FakeDiscord, find_custom_id
-from tests.retrieval.feeds.feed_site import HTML_TYPE, Entry, FeedSite, article_html, rss
-from tests.retrieval.fetch import fetch_testserver
-from tests.retrieval.fetch.fetch_testserver import LocalServer
+from tests.retrieval.ingest.feeds.feed_site import HTML_TYPE, Entry, FeedSite, article_html, rss
+from tests.retrieval.ingest.fetch import fetch_testserver
+from tests.retrieval.ingest.fetch.fetch_testserver import LocalServer
 
 HARBOUR = "Story 6: the harbour report"
 # Matches server A's harbour article strongly, and global South Korea articles too, so

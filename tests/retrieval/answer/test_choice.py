@@ -5,7 +5,7 @@ from __future__ import annotations
 from retrieval.answer.question import analyze
 from retrieval.answer.sentence_choice import rank_sentences, refers_back
 from retrieval.answer.story_choice import read_story, story_scores
-from retrieval.tokenizer import Tokenizer
+from retrieval.index.tokenizer import Tokenizer
 
 TOKENIZER = Tokenizer()
 

@@ -6,7 +6,7 @@ import pytest
 
 from retrieval.answer.expected import has_expected
 from retrieval.answer.question import analyze
-from retrieval.tokenizer import Tokenizer
+from retrieval.index.tokenizer import Tokenizer
 
 TOKENIZER = Tokenizer()
 

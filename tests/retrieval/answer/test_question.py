@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from retrieval.answer.question import AnswerType, analyze
-from retrieval.tokenizer import Tokenizer
+from retrieval.index.tokenizer import Tokenizer
 
 TOKENIZER = Tokenizer()
 

@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import update
 
 from retrieval.config import Settings
-from retrieval.digest.results import DigestPost, ScheduleInfo
+from retrieval.digest.digest_values import DigestPost, ScheduleInfo
 from retrieval.errors import PostFailed
-from retrieval.extract import ExtractedArticle
+from retrieval.ingest.extract import ExtractedArticle
 from retrieval.results import Scope
 from retrieval.service import NewsService
 from retrieval.store.models import Article
@@ -121,8 +121,8 @@ class RecordingPoster:
 def tick_in_process(settings: Settings, now: datetime, name: str, go: Any, results: Any) -> None:
     """Body of a scheduler process: open the database, wait for ``go``, tick once, and
     report the channels posted to (any start method)."""
-    from retrieval.digest.scheduler import DigestScheduler
-    from retrieval.digest.service import DigestService
+    from retrieval.digest.facade import DigestService
+    from retrieval.digest.posting import DigestScheduler
 
     news = NewsService.open(settings)
     try:

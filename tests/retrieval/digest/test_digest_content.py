@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from retrieval.digest.content import story_score
-from retrieval.digest.results import ScheduleRequest
-from retrieval.digest.schedules import INGEST_SETTLE
-from retrieval.digest.service import DigestService
+from retrieval.digest.digest_values import ScheduleRequest
+from retrieval.digest.facade import DigestService
+from retrieval.digest.schedule_rows import INGEST_SETTLE
 from retrieval.errors import BadSchedule, ScheduleNotFound
 from retrieval.results import Scope
 from retrieval.service import NewsService

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select, update
 
 from retrieval.config import Settings
-from retrieval.digest.results import DigestPost, ScheduleRequest
+from retrieval.digest.digest_values import DigestPost, ScheduleRequest
+from retrieval.digest.facade import DigestService, DueRun
+from retrieval.digest.posting import DigestScheduler, TickReport
 from retrieval.digest.runs import CLAIM_LEASE, INTERRUPTED, POSTING_LEASE
-from retrieval.digest.scheduler import DigestScheduler, TickReport
-from retrieval.digest.service import DigestService, DueRun
 from retrieval.errors import PostFailed, StorageUnavailable
 from retrieval.service import NewsService
 from retrieval.store.digest_models import DigestRun, DigestSchedule

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval.digest.schedule import (
+from retrieval.digest.due_times import (
     EVERY_DAY,
     MAX_MISSED_RECORDED,
     Recurrence,

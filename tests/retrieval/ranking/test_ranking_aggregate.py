@@ -6,7 +6,7 @@ import pytest
 
 from retrieval.errors import ConfigError
 from retrieval.index import Hit
-from retrieval.ranking import RankingParams, aggregate_articles
+from retrieval.ranking import RankingSettings, aggregate_articles
 
 ARTICLE = {1: 10, 2: 20, 3: 10, 4: 30, 5: 20, 6: 10}
 HITS = [Hit(1, 9.0), Hit(2, 8.0), Hit(3, 7.0), Hit(4, 7.5), Hit(5, 1.0), Hit(6, 5.0)]
@@ -50,5 +50,5 @@ def test_k_and_ties_keep_best_passage_order() -> None:
 )
 def test_params_are_validated(changes: dict[str, float]) -> None:
     with pytest.raises(ConfigError) as info:
-        RankingParams(**changes)  # type: ignore[arg-type]
+        RankingSettings(**changes)  # type: ignore[arg-type]
     assert info.value.key == f"ranking.{next(iter(changes))}"

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retrieval.index import BM25Index, Hit, PassageFilter, PassageMeta
-from retrieval.ranking import PassageTokens, RankingParams, feedback_search
+from retrieval.ranking import PassageTokens, RankingSettings, feedback_search
 from retrieval.ranking.feedback import document_weights, expansion_terms, rm3_query
 
 Docs = dict[int, list[str]]
@@ -72,7 +72,7 @@ def test_feedback_finds_passages_without_the_query_terms() -> None:
     query = ["bank", "japan"]
     plain = [h.passage_id for h in index.search(query, 10)]
     assert 3 not in plain
-    params = RankingParams(feedback=True, feedback_passages=2, feedback_terms=3)
+    params = RankingSettings(feedback=True, feedback_passages=2, feedback_terms=3)
     expanded = feedback_search(index, query, 10, None, _tokens(CORPUS), params)
     ids = [h.passage_id for h in expanded]
     assert 3 in ids, "the expansion terms (discount, rate) reach passage 3"
@@ -82,7 +82,7 @@ def test_feedback_finds_passages_without_the_query_terms() -> None:
 
 def test_feedback_respects_the_filter() -> None:
     index = _index(CORPUS)
-    params = RankingParams(feedback=True, feedback_passages=2, feedback_terms=3)
+    params = RankingSettings(feedback=True, feedback_passages=2, feedback_terms=3)
     allowed = PassageFilter(articles=frozenset({2, 3, 5}))
     hits = feedback_search(index, ["bank", "japan"], 10, allowed, _tokens(CORPUS), params)
     assert {h.passage_id for h in hits} <= {2, 3, 5}
@@ -91,7 +91,7 @@ def test_feedback_respects_the_filter() -> None:
 
 def test_feedback_with_nothing_found_is_empty() -> None:
     index = _index(CORPUS)
-    params = RankingParams(feedback=True)
+    params = RankingSettings(feedback=True)
     assert feedback_search(index, ["zebra"], 5, None, _tokens(CORPUS), params) == []
     assert feedback_search(index, ["bank"], 0, None, _tokens(CORPUS), params) == []
 
@@ -106,7 +106,7 @@ corpora = st.dictionaries(
 @given(docs=corpora, query=st.lists(words, min_size=1, max_size=4), k=st.integers(1, 30))
 def test_full_query_weight_is_plain_bm25(docs: Docs, query: list[str], k: int) -> None:
     index = _index(docs)
-    params = RankingParams(feedback=True, feedback_query_weight=1.0, feedback_pool=100)
+    params = RankingSettings(feedback=True, feedback_query_weight=1.0, feedback_pool=100)
     got = feedback_search(index, query, k, None, _tokens(docs), params)
     want = index.search(query, k)
     # Same scores in the same order; ids may differ only between near-equal scores,

@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 
 from retrieval.config import Settings
 from retrieval.index import BM25Index, PassageMeta
-from retrieval.indexing import ranking_text
-from retrieval.ranking import Ranker, RankingParams
+from retrieval.index.catch_up import ranking_text
+from retrieval.ranking import Ranker, RankingSettings
 from retrieval.ranking.texts import session_passage_tokens
 from retrieval.results import Scope
 from retrieval.service import NewsService
@@ -47,7 +47,7 @@ def _index() -> BM25Index:
 def test_defaults_are_plain_bm25() -> None:
     index = _index()
     fetch = Fetcher()
-    ranker = Ranker(index, RankingParams(), fetch)
+    ranker = Ranker(index, RankingSettings(), fetch)
     query = ["bank", "japan", "rate"]
     assert ranker.passages(query, 4) == index.search(query, 4)
     best: dict[int, float] = {}
@@ -59,7 +59,7 @@ def test_defaults_are_plain_bm25() -> None:
 
 def test_switches_fetch_each_passage_once() -> None:
     fetch = Fetcher()
-    params = RankingParams(
+    params = RankingSettings(
         feedback=True, feedback_passages=3, feedback_terms=4, proximity_weight=0.5
     )
     ranker = Ranker(_index(), params, fetch)

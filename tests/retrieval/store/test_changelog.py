@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, text
 
 from retrieval.config import Settings
-from retrieval.ingest import prepare, store
+from retrieval.ingest.stages import prepare, store
 from retrieval.results import Scope
 from retrieval.service import NewsService
 from retrieval.store.changelog import append_change

@@ -16,7 +16,7 @@ from retrieval.config import Settings
 from retrieval.errors import NewsbotError
 from retrieval.store.database import make_engine, make_sessionmaker, migrate
 from retrieval.worker import lease
-from retrieval.worker.runner import Job, Worker, blocking
+from retrieval.worker.job_runner import MIN_WAIT_SECONDS, Job, Worker, blocking
 
 LEASE_SECONDS = 30.0
 # Seconds a test waits for a background renewal before failing.
@@ -184,3 +184,69 @@ async def test_run_renews_the_lease_during_a_long_job_and_releases_on_stop(
     assert sorted(set(expiries)) == list(dict.fromkeys(expiries))
     with sessions() as session:
         assert lease.state(session, "long") is None, "the lease was given back on stop"
+
+
+async def test_a_job_added_later_runs_and_a_removed_one_hands_its_lease_over(
+    sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    runs: list[str] = []
+    a = worker(sessions, clock, "a", [])
+    b = worker(sessions, clock, "b", [recording_job("feeds", runs)])
+    assert await a.tick() == []
+    a.add(recording_job("feeds", runs))
+    with pytest.raises(ValueError, match="unique"):
+        a.add(recording_job("feeds", runs))
+    assert await a.tick() == ["feeds"] and await b.tick() == []
+    await a.remove("feeds")
+    assert a.jobs == () and a.held == set()
+    assert await b.tick() == ["feeds"], "the lease was given back at once"
+    assert runs == ["feeds", "feeds"]
+
+
+def test_the_wait_ends_when_a_job_is_due_before_the_next_tick(
+    sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    w = worker(sessions, clock, "a", [recording_job("often", [], every=0.25)])
+    assert w._wait_seconds() == w.tick_seconds, "a job never run here waits for its lease"
+    w._last_run["often"] = clock.monotonic()
+    clock.advance(0.1)
+    assert w._wait_seconds() == pytest.approx(0.15)
+    clock.advance(1.0)
+    assert w._wait_seconds() == MIN_WAIT_SECONDS, "an overdue job is checked at once"
+
+
+async def test_a_job_removed_during_a_tick_does_not_run(
+    sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    runs: list[str] = []
+    w = worker(sessions, clock, "a", [])
+
+    async def unloads_the_other() -> None:
+        runs.append("first")
+        await w.remove("second")  # as a cog unloading while the tick runs
+
+    w.add(Job("first", 10, unloads_the_other))
+    w.add(recording_job("second", runs))
+    assert await w.tick() == ["first"]
+    assert runs == ["first"] and w.held == {"first"}
+
+
+async def test_a_scheduler_that_keeps_no_leases_hands_each_job_over_after_its_run(
+    sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    """The bot's way: its lease only while it runs the job, so a worker takes over."""
+    runs: list[str] = []
+    bot = Worker(
+        sessions,
+        [recording_job("feeds", runs)],
+        holder="bot",
+        clock=clock.now,
+        monotonic=clock.monotonic,
+        keep_leases=False,
+    )
+    keeper = worker(sessions, clock, "worker", [recording_job("feeds", runs)])
+    assert await bot.tick() == ["feeds"] and bot.held == set()
+    assert await keeper.tick() == ["feeds"], "the lease was free at once"
+    clock.advance(10)
+    assert await bot.tick() == [] and await keeper.tick() == ["feeds"]
+    assert runs == ["feeds"] * 3

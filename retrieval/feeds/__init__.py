@@ -1,5 +1,0 @@
-"""RSS and Atom feeds: follow a feed, poll it on a schedule, store its new entries.
-
-The submodules are imported directly (``retrieval.feeds.manager``): this package is
-also imported by ``retrieval.config`` for its settings, so it must stay light.
-"""
