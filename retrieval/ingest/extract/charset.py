@@ -129,7 +129,7 @@ def _decoded(data: bytes, labels: list[str]) -> str:
             continue
         if codec != "utf-8" and utf8 is not None and not utf8.isascii():
             return utf8  # well-formed multi-byte UTF-8 is never a legacy code page's text
-        text = _strict(data, codec)
+        text = utf8 if codec == "utf-8" else _strict(data, codec)
         if text is not None:
             # Bytes that are well-formed UTF-8 read as UTF-8 by detection too: a UTF-8
             # declaration that decodes them has nothing to lose to it (mojibake inside
