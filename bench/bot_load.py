@@ -9,11 +9,19 @@ a ``bench_ask.py --workdir`` directory. All questions (article titles) are dispa
 once as INTERACTION_CREATE events from distinct users; the bench prints the time from
 dispatch to the initial acknowledgement and to the bot's answer (p50/p95/max), the
 errors, and the CPU time of the event loop thread (the bot's and the fake's work: the
-fake shares the bot's process, event loop and GIL) and of the other (engine) threads;
-``--diagnose`` adds how late the loop ran and how long it waited to get the GIL back.
+fake shares the bot's process, event loop and GIL) and of the engine (the process's
+other threads, plus the answering processes); ``--diagnose`` adds how late the loop
+ran and how long it waited to get the GIL back.
+
+Each mode of ``--modes`` runs the same questions against a freshly opened service (cold
+caches each time), one after the other in one run, and a table compares them:
+``threads`` answers in the engine's threads (``[engine] answer_processes = 0``),
+``processes`` in ``--processes`` answering processes (default ``[engine]
+answer_processes``), started before the burst as the bot starts them.
 
     .venv/bin/python bench/bot_load.py [--passages 30000] [--concurrency 200]
-    .venv/bin/python bench/bot_load.py --passages 100000
+    .venv/bin/python bench/bot_load.py --passages 100000 --modes threads,processes --rounds 2
+    .venv/bin/python bench/bot_load.py --concurrency 60 --one-user 50   # fairness
 """
 
 from __future__ import annotations
@@ -21,6 +29,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
+import os
 import random
 import statistics
 import sys
@@ -50,6 +60,7 @@ REPLY_TIMEOUT = 180.0
 QUESTION_MAX = 500
 # The loop-lag probe asks to wake after this many seconds and records how late it woke.
 LAG_PROBE_SECONDS = 0.01
+MODES = ("threads", "processes")
 
 
 def pick_questions(records: list[dict[str, Any]], count: int) -> list[str]:
@@ -99,6 +110,27 @@ async def probe_lag(lags: list[float], stop: asyncio.Event) -> None:
         lags.append(loop.time() - due)
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process ``pid`` (Linux; else 0)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    # utime and stime are fields 14 and 15 of the line, 12 and 13 after "pid (comm) ".
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy() -> float:
+    """CPU seconds all processes of the machine have used since boot (Linux; else 0):
+    the difference over a run, less the bench's own, is what other jobs took."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return 0.0
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class LoadResult:
     acks: list[float] = field(default_factory=list)
@@ -110,10 +142,24 @@ class LoadResult:
     loop_cpu: float = 0.0
     dispatch_spread: float = 0.0
     poll_waits: list[float] = field(default_factory=list)
+    elapsed: float = 0.0
+    process_cpu: float = 0.0
+    answering_cpu: float = 0.0
+    machine_cpu: float = 0.0
+    # Answer times of the one user who asked many (``--one-user``), kept apart.
+    one_user_replies: list[float] = field(default_factory=list)
+
+    @property
+    def others_cpu(self) -> float:
+        """CPU seconds other jobs on the machine used during the run."""
+        return max(0.0, self.machine_cpu - self.process_cpu - self.answering_cpu)
 
 
-async def measure(fake: FakeDiscord, state: InteractionState, result: LoadResult) -> None:
-    """Record the acknowledgement and reply latency of one interaction."""
+async def measure(
+    fake: FakeDiscord, state: InteractionState, result: LoadResult, *, one_user: bool = False
+) -> None:
+    """Record the acknowledgement and reply latency of one interaction (the reply under
+    ``one_user_replies`` when it is one of the one user's many)."""
     try:
         ack = await fake.callback(state, timeout=REPLY_TIMEOUT)
         request, message = await fake.interaction_reply(state, timeout=REPLY_TIMEOUT)
@@ -124,7 +170,8 @@ async def measure(fake: FakeDiscord, state: InteractionState, result: LoadResult
         result.failures.append(f"{state.id}: acknowledgement refused ({ack.status})")
         return
     result.acks.append(ack.at - state.dispatched_at)
-    result.replies.append(request.at - state.dispatched_at)
+    replies = result.one_user_replies if one_user else result.replies
+    replies.append(request.at - state.dispatched_at)
     if message.get("components"):
         result.answered += 1
     else:
@@ -132,17 +179,25 @@ async def measure(fake: FakeDiscord, state: InteractionState, result: LoadResult
 
 
 async def run_load(
-    service: NewsService, questions: list[str], *, diagnose: bool = False
+    service: NewsService, questions: list[str], *, one_user: int = 0, diagnose: bool = False
 ) -> LoadResult:
+    """Dispatch every question at once, each from its own user except the first
+    ``one_user``, which one user asks (with the per-user cooldown off)."""
     fake = FakeDiscord()
     await fake.start()
     result = LoadResult()
     stop = asyncio.Event()
+    settings = service.settings
+    if one_user:
+        settings = dataclasses.replace(
+            settings, bot=dataclasses.replace(settings.bot, cooldown_rate=0)
+        )
     try:
-        bot = NewsBot(service.settings, service, refresh_interval=None)
+        bot = NewsBot(settings, service, refresh_interval=None)
         async with running(fake, bot):
             await bot.tree.sync()
             users = [fake.world.add_user(f"reader{n}").username for n in range(len(questions))]
+            users[:one_user] = [users[0]] * one_user
             lag = asyncio.create_task(probe_lag(result.loop_lags, stop)) if diagnose else None
             polls = PollTimer(asyncio.get_running_loop())
             cpu = time.thread_time()
@@ -151,7 +206,9 @@ async def run_load(
                     await fake.slash("ask", {"question": q}, user=u)
                     for q, u in zip(questions, users, strict=True)
                 ]
-                await asyncio.gather(*(measure(fake, s, result) for s in states))
+                await asyncio.gather(
+                    *(measure(fake, s, result, one_user=n < one_user) for n, s in enumerate(states))
+                )
             result.loop_cpu = time.thread_time() - cpu
             result.dispatch_spread = states[-1].dispatched_at - states[0].dispatched_at
             stop.set()
@@ -165,29 +222,42 @@ async def run_load(
     return result
 
 
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
 def _percentiles(values: list[float]) -> str:
     if not values:
         return "n/a"
     ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     return (
-        f"p50 {statistics.median(ordered) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
-        f"max {ordered[-1] * 1000:.0f} ms"
+        f"p50 {statistics.median(ordered) * 1000:.0f} ms, "
+        f"p95 {_percentile(ordered, 0.95) * 1000:.0f} ms, max {ordered[-1] * 1000:.0f} ms"
     )
 
 
-def report(result: LoadResult, total: int, elapsed: float, cpu: float) -> None:
+def report(mode: str, result: LoadResult, total: int) -> None:
+    engine_cpu = result.process_cpu - result.loop_cpu + result.answering_cpu
+    print(f"-- {mode}")
     print(
-        f"interactions: {total} dispatched at once, finished in {elapsed:.1f} s "
-        f"(process CPU {cpu:.1f} s)"
+        f"interactions: {total} dispatched at once, finished in {result.elapsed:.1f} s "
+        f"(CPU: this process {result.process_cpu:.1f} s, answering processes "
+        f"{result.answering_cpu:.1f} s, other jobs on the machine {result.others_cpu:.1f} s "
+        f"of the {result.elapsed * (os.cpu_count() or 1):.1f} s its cores had)"
     )
     print(f"acknowledgement (dispatch -> callback): {_percentiles(result.acks)}")
     print(f"answer (dispatch -> REST reply):       {_percentiles(result.replies)}")
+    if result.one_user_replies:
+        print(
+            f"  (the others' answers above; the one user's {len(result.one_user_replies)}: "
+            f"{_percentiles(result.one_user_replies)})"
+        )
     print(f"answered with citations: {result.answered}, without: {result.unanswered}")
     print(
-        f"event loop thread (bot and fake Discord) CPU {result.loop_cpu:.1f} s, other threads "
-        f"(engine) {cpu - result.loop_cpu:.1f} s; the fake dispatched all interactions "
-        f"within {result.dispatch_spread * 1000:.0f} ms"
+        f"event loop thread (bot and fake Discord) CPU {result.loop_cpu:.1f} s, engine "
+        f"(other threads and answering processes) {engine_cpu:.1f} s; the fake dispatched "
+        f"all interactions within {result.dispatch_spread * 1000:.0f} ms"
     )
     if result.loop_lags:
         print(f"event loop lateness: {_percentiles(result.loop_lags)}")
@@ -201,6 +271,62 @@ def report(result: LoadResult, total: int, elapsed: float, cpu: float) -> None:
         print(f"  {failure}")
 
 
+def compare(results: dict[str, LoadResult]) -> None:
+    """One row per mode: the figures the issue's targets are stated in."""
+    columns = ("ack p50", "ack p95", "answer p50", "answer p95", "answer max", "all done")
+    print("| mode | " + " | ".join(columns) + " | engine CPU | other jobs' CPU | errors |")
+    print("| --- " * (len(columns) + 4) + "|")
+    for mode, r in results.items():
+        if not r.acks or not r.replies:
+            blank = " | ".join(["n/a"] * 5)
+            print(f"| {mode} | {blank} | {r.elapsed:.1f} s | | | {len(r.failures)} |")
+            continue
+        engine_cpu = r.process_cpu - r.loop_cpu + r.answering_cpu
+        cells = [
+            f"{statistics.median(r.acks) * 1000:,.0f} ms",
+            f"{_percentile(r.acks, 0.95) * 1000:,.0f} ms",
+            f"{statistics.median(r.replies) * 1000:,.0f} ms",
+            f"{_percentile(r.replies, 0.95) * 1000:,.0f} ms",
+            f"{max(r.replies) * 1000:,.0f} ms",
+            f"{r.elapsed:.1f} s",
+            f"{engine_cpu:.1f} s",
+            f"{r.others_cpu:.1f} s",
+            str(len(r.failures)),
+        ]
+        print(f"| {mode} | " + " | ".join(cells) + " |")
+
+
+def run_mode(
+    mode: str,
+    workdir: Path,
+    questions: list[str],
+    processes: int | None,
+    *,
+    one_user: int = 0,
+    diagnose: bool,
+) -> LoadResult:
+    """One burst against a freshly opened service answering in ``mode``."""
+    started = time.perf_counter()
+    service = NewsService.open(settings_for(workdir))
+    try:
+        pids = service.start_answer_processes(processes) if mode == "processes" else []
+        print(
+            f"[{mode}] opened the corpus in {time.perf_counter() - started:.1f} s "
+            f"({len(service.index)} passages; answering processes: {pids or 'none'})"
+        )
+        before = [process_cpu(pid) for pid in pids]
+        busy = machine_busy()
+        started, cpu = time.perf_counter(), time.process_time()
+        result = asyncio.run(run_load(service, questions, one_user=one_user, diagnose=diagnose))
+        result.elapsed = time.perf_counter() - started
+        result.process_cpu = time.process_time() - cpu
+        result.answering_cpu = sum(process_cpu(pid) for pid in pids) - sum(before)
+        result.machine_cpu = machine_busy() - busy
+    finally:
+        service.close()
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--passages", type=int, default=DEFAULT_PASSAGES)
@@ -209,11 +335,39 @@ def main(argv: list[str] | None = None) -> int:
         "--workdir", type=Path, help="database directory (default: bench/out/bot_load/<passages>)"
     )
     parser.add_argument(
+        "--modes",
+        default=",".join(MODES),
+        help=f"comma-separated, run in this order: {', '.join(MODES)} (default: both)",
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=None,
+        help="answering processes in the processes mode (default: [engine] answer_processes)",
+    )
+    parser.add_argument(
+        "--one-user",
+        type=int,
+        default=0,
+        help="one user asks this many of the questions (cooldown off); the others' answer "
+        "times are reported apart from theirs (per-user fairness)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run the modes this many times, alternating (the spread shows the noise)",
+    )
+    parser.add_argument(
         "--diagnose",
         action="store_true",
         help="also measure how late the loop runs and how long it waits for the GIL",
     )
     args = parser.parse_args(argv)
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    unknown = sorted(set(modes) - set(MODES))
+    if unknown:
+        parser.error(f"unknown modes: {', '.join(unknown)}")
     workdir: Path = args.workdir or DEFAULT_WORKDIR / str(args.passages)
     # Progress lines should appear as they happen, also when the output goes to a file.
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
@@ -221,21 +375,23 @@ def main(argv: list[str] | None = None) -> int:
     records = load_articles()
     started = time.perf_counter()
     build(workdir, args.passages, records)
-    print(f"corpus ready in {time.perf_counter() - started:.1f} s")
-    started = time.perf_counter()
-    service = NewsService.open(settings_for(workdir))
-    try:
-        print(
-            f"opened the corpus in {time.perf_counter() - started:.1f} s; "
-            f"index: {len(service.index)} passages"
-        )
-        questions = pick_questions(records, args.concurrency)
-        started, cpu = time.perf_counter(), time.process_time()
-        result = asyncio.run(run_load(service, questions, diagnose=args.diagnose))
-        report(result, len(questions), time.perf_counter() - started, time.process_time() - cpu)
-    finally:
-        service.close()
-    return 1 if result.failures else 0
+    print(f"corpus ready in {time.perf_counter() - started:.1f} s; {os.cpu_count()} cores")
+    questions = pick_questions(records, args.concurrency)
+    results: dict[str, LoadResult] = {}
+    for round_ in range(1, args.rounds + 1):
+        for mode in modes:
+            label = mode if args.rounds == 1 else f"{mode} (round {round_})"
+            results[label] = run_mode(
+                mode,
+                workdir,
+                questions,
+                args.processes,
+                one_user=args.one_user,
+                diagnose=args.diagnose,
+            )
+            report(label, results[label], len(questions))
+    compare(results)
+    return 1 if any(r.failures for r in results.values()) else 0
 
 
 if __name__ == "__main__":

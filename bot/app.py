@@ -1,4 +1,4 @@
-"""The Discord bot process: intents, extensions, the engine thread pool, start and sync.
+"""The Discord bot process: intents, extensions, the engine queue, start and sync.
 
 Gateway intents: **Guilds** and **Guild Messages**, plus the privileged **Message
 Content** intent, which must also be switched on in the Discord developer portal (Bot ->
@@ -34,7 +34,7 @@ from discord.ext import commands
 
 from bot.conversation import ConversationMemory
 from bot.cooldown import MessageCooldowns
-from bot.engine import AckTracker, EngineRunner
+from bot.engine import CALLS_PER_PROCESS, ENGINE_WORKERS, AckTracker, EngineRunner, engine_lane
 from bot.error_replies import report_error
 from bot.rest import UNREACHABLE, unreachable
 from retrieval.config import Settings
@@ -46,7 +46,8 @@ if TYPE_CHECKING:
     # load the engine.
     from sqlalchemy.orm import Session
 
-    from retrieval.service import NewsService
+    from retrieval.results import Answer, Scope, SearchFilters
+    from retrieval.service import AnswerKind, NewsService
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +92,10 @@ class NewsTree(app_commands.CommandTree["NewsBot"]):
     """The slash command tree; its errors go to the bot's one error path."""
 
     async def interaction_check(self, interaction: discord.Interaction[NewsBot], /) -> bool:
-        # The first thing done with a command: from now on engine calls wait for its defer.
+        # The first thing done with a command: from now on engine calls wait for its defer,
+        # and the command's engine calls queue in its user's lane.
         interaction.client.acks.received(interaction)
+        engine_lane.set(interaction.user.id)
         return True
 
     async def on_error(
@@ -105,7 +108,9 @@ class NewsBot(commands.AutoShardedBot):
     """newsbot on Discord: answers from ``service`` with the given settings.
 
     ``service`` may be ``None`` only to register slash commands (``sync_commands``), when
-    no command runs. Extra keyword ``options`` go to discord.py's client (e.g. ``proxy``).
+    no command runs. With ``answer_processes`` the bot starts the service's answering
+    processes (``[engine] answer_processes``) once logged in. Extra keyword ``options``
+    go to discord.py's client (e.g. ``proxy``).
     """
 
     def __init__(
@@ -117,6 +122,7 @@ class NewsBot(commands.AutoShardedBot):
         shard_count: int | None = None,
         message_content: bool = True,
         refresh_interval: float | None = REFRESH_INTERVAL_SECONDS,
+        answer_processes: bool = False,
         **options: Any,
     ) -> None:
         if shard_ids is not None:
@@ -139,10 +145,12 @@ class NewsBot(commands.AutoShardedBot):
         self.conversations = ConversationMemory()
         self.message_cooldowns = MessageCooldowns(settings.bot)
         self._refresh_interval = refresh_interval
+        self._answer_processes = answer_processes
         self._refresh_task: asyncio.Task[None] | None = None
-        # Engine calls start only after pending interactions are acknowledged (bot.engine).
+        # Engine calls start only after pending interactions are acknowledged, in fair
+        # turns per user (bot.engine).
         self.acks = AckTracker()
-        self._engine = EngineRunner(self.acks)
+        self._engine = EngineRunner(self.acks, self._engine_capacity)
         # Background jobs (feed polls, digests): each cog adds its job to this scheduler
         # when it loads, the same scheduler and job definitions ``newsbot worker`` runs.
         # A job runs in one process at a time, the one holding its lease, so shards and
@@ -184,10 +192,45 @@ class NewsBot(commands.AutoShardedBot):
         except Exception:  # each job's failures are caught; this is a bug of the loop
             log.exception("background jobs stopped")
 
+    def _engine_capacity(self) -> int:
+        """Engine calls run at once: a few per answering process, else ENGINE_WORKERS."""
+        processes = self._service.answer_processes() if self._service is not None else 0
+        return processes * CALLS_PER_PROCESS if processes else ENGINE_WORKERS
+
     async def run_engine(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run a blocking engine call in the worker pool, off the event loop, once the
-        interactions received so far are acknowledged."""
-        return await self._engine.run(fn, *args, **kwargs)
+        """Run a blocking engine call in the service's executor, off the event loop, in
+        its turn (the current command's user's lane), once the interactions received so
+        far are acknowledged."""
+        service = self.service
+        return await self._engine.run(
+            functools.partial(service.submit, fn, *args, **kwargs), lane=engine_lane.get()
+        )
+
+    async def run_answer(
+        self,
+        kind: AnswerKind,
+        query: str,
+        *,
+        lane: int,
+        scope: Scope,
+        filters: SearchFilters | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> Answer:
+        """``ask`` or ``news`` like ``run_engine``, in an answering process when the
+        service runs them (``NewsService.submit_answer``), in ``lane``'s (the asker's)
+        turn."""
+        service = self.service
+        submit = functools.partial(
+            service.submit_answer,
+            kind,
+            query,
+            scope=scope,
+            filters=filters,
+            offset=offset,
+            limit=limit,
+        )
+        return await self._engine.run(submit, lane=lane)
 
     async def login(self, token: str) -> None:
         """Log in over a bounded pool of REST connections (``HTTP_CONNECTIONS_PER_HOST``)."""
@@ -198,6 +241,13 @@ class NewsBot(commands.AutoShardedBot):
         await super().login(token)
 
     async def setup_hook(self) -> None:
+        if self._service is not None and self._answer_processes:
+            # Once logged in, before the gateway connects: questions may come as soon as
+            # it does, and a process takes about a second to open the snapshot.
+            try:
+                await asyncio.to_thread(self._service.start_answer_processes)
+            except EngineUnavailable as exc:
+                log.warning("%s; answering in the bot's threads", exc.reason)
         for name in EXTENSIONS:
             await self.load_extension(name)
         if self._service is not None and self._refresh_interval:
@@ -228,7 +278,6 @@ class NewsBot(commands.AutoShardedBot):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._scheduler_task
         await self.scheduler.release_all()
-        self._engine.shutdown()
 
     async def on_command_error(
         self, context: commands.Context[Any], exception: commands.CommandError, /
@@ -274,6 +323,7 @@ async def run_bot(
             shard_count=shard_count,
             message_content=message_content,
             refresh_interval=settings.index.refresh_seconds,
+            answer_processes=True,
         ) as bot:
             await bot.start(token)
     except discord.LoginFailure:

@@ -28,23 +28,16 @@ Sender = Callable[[Payload, discord.ui.View | None], Awaitable[discord.Message]]
 
 
 async def fetch_answer(bot: NewsBot, turn: Turn, offset: int = 0) -> Answer:
-    """The turn's answer page starting at ``offset``, computed in the engine's threads."""
-    if turn.kind == "news":
-        return await bot.run_engine(
-            bot.service.news,
-            turn.query,
-            scope=turn.scope,
-            filters=turn.filters,
-            offset=offset,
-            limit=turn.limit or NEWS_DEFAULT_LIMIT,
-        )
-    return await bot.run_engine(
-        bot.service.ask,
+    """The turn's answer page starting at ``offset``, computed by the engine (in an
+    answering process when it runs them) in the asker's turn."""
+    return await bot.run_answer(
+        turn.kind,
         turn.query,
+        lane=turn.asker_id,
         scope=turn.scope,
         filters=turn.filters,
         offset=offset,
-        limit=turn.limit,
+        limit=(turn.limit or NEWS_DEFAULT_LIMIT) if turn.kind == "news" else turn.limit,
     )
 
 

@@ -143,6 +143,23 @@ class BotSettings:
 
 
 @dataclass(frozen=True)
+class EngineSettings:
+    # Threads of the engine's one executor (``NewsService.submit``): the bot's engine
+    # calls (2 at once, ``bot.engine.ENGINE_WORKERS``, answers included when no
+    # answering processes run), the feed poller and the digest scheduler (one each), and
+    # ``newsbot worker``'s jobs: with four, a job never waits for a command's thread.
+    threads: int = 4
+    # Processes that answer questions in the bot (``ask`` and ``news``: /ask, /news,
+    # mentions, follow-ups and their pages), each opening the same database and the
+    # memory-mapped index snapshot and catching up with the change log before it
+    # answers. Answers are CPU bound and Python runs one thread at a time, so threads
+    # use one core: with processes a burst of questions is spread over the cores (about
+    # one per core; bench/bot_load.py). 0 answers in the threads above. One-shot
+    # commands (``newsbot ask``) never start them.
+    answer_processes: int = 2
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     index: IndexSettings = field(default_factory=IndexSettings)
@@ -155,6 +172,7 @@ class Settings:
     ranking: RankingSettings = field(default_factory=lambda: RankingSettings(feedback=True))
     feeds: FeedSettings = field(default_factory=FeedSettings)
     digest: DigestSettings = field(default_factory=DigestSettings)
+    engine: EngineSettings = field(default_factory=EngineSettings)
 
     def snapshot_path(self) -> Path:
         """The index snapshot directory derived from the settings."""
@@ -235,6 +253,10 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("must be positive", key="index.refresh_seconds")
     if settings.answer.max_citations < 1 or settings.answer.max_sentences < 1:
         raise ConfigError("must be at least 1", key="answer")
+    if settings.engine.threads < 1:
+        raise ConfigError("must be at least 1", key="engine.threads")
+    if settings.engine.answer_processes < 0:
+        raise ConfigError("must be 0 or more", key="engine.answer_processes")
 
 
 def resolve_config_path(explicit: str | os.PathLike[str] | None) -> Path | None:

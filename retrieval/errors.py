@@ -28,6 +28,22 @@ class NewsbotError(Exception):
         super().__init__(reason)
         self.reason = reason
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Errors cross process boundaries (answers computed in worker processes).
+        # Exception's own pickling calls ``cls(*args)``, which fails for subclasses with
+        # keyword-only fields and loses the ones it can rebuild; this restores the
+        # message and every attribute as they were.
+        return (_rebuilt, (type(self), self.args, self.__dict__))
+
+
+def _rebuilt(
+    cls: type[NewsbotError], args: tuple[object, ...], state: dict[str, object]
+) -> NewsbotError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 class ConfigError(NewsbotError):
     """The configuration file or environment is invalid."""

@@ -2,17 +2,23 @@
 
 Each public method is one unit of work: it opens one session, does its work and closes
 it, so callers (a CLI command, a Discord command running in a worker thread) never hold
-database state. Methods block; the bot runs them off its event loop.
+database state. Methods block; long-running processes run them in the service's one
+executor (``submit``, and ``submit_answer`` for answers, which can run in answering
+processes spread over the cores: ``start_answer_processes``).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Literal, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
@@ -30,6 +36,7 @@ from retrieval.errors import (
     StorageRefused,
     StorageUnavailable,
 )
+from retrieval.executor import EngineExecutor
 from retrieval.index import BM25Index, PassageFilter
 from retrieval.index import catch_up as indexing
 from retrieval.index.tokenizer import Tokenizer
@@ -66,6 +73,11 @@ from retrieval.text.sentences import Span
 
 log = logging.getLogger(__name__)
 
+P = ParamSpec("P")
+T = TypeVar("T")
+# The service methods that answer, by name (what ``submit_answer`` runs).
+AnswerKind = Literal["ask", "news"]
+
 # Trend charts look at this many matching passages at most.
 TREND_MAX_PASSAGES = 5_000
 # Peak days whose headlines are cited under a trend chart.
@@ -91,7 +103,9 @@ class NewsService:
         # The index is not safe for concurrent mutation and search; operations are short.
         self._lock = threading.RLock()
         self._saved_position = index.position
+        self._refreshed_at = time.monotonic()
         self._stories_read = answering.StoryReader(tokenizer)
+        self._executor = EngineExecutor(settings.engine.threads)
 
     # ----------------------------------------------------------------- life cycle
     @classmethod
@@ -138,9 +152,11 @@ class NewsService:
         return index
 
     def close(self, *, save: bool = False) -> None:
-        """Release the database; with ``save``, first write the index snapshot so the next
-        start is fast (a failure to save is logged: the index can always be rebuilt)."""
+        """Stop the executor and release the database; with ``save``, first write the index
+        snapshot so the next start is fast (a failure to save is logged: the index can
+        always be rebuilt)."""
         try:
+            self._executor.shutdown()
             if save:
                 self.save_snapshot()
         except (NewsbotError, OSError) as exc:
@@ -171,7 +187,71 @@ class NewsService:
     def refresh(self) -> int:
         """Apply other processes' ingests and removals; returns the changes applied."""
         with self.unit_of_work() as session, self._lock:
-            return indexing.catch_up(session, self.index, self.tokenizer)
+            applied = indexing.catch_up(session, self.index, self.tokenizer)
+        self._refreshed_at = time.monotonic()
+        return applied
+
+    def refresh_to(self, position: int) -> int:
+        """Catch up before answering in an answering process: apply the change log when
+        the index is behind change-log ``position`` (what the caller's index holds), or
+        when the last catch-up is older than ``[index] refresh_seconds`` (what other
+        processes ingested since); returns the changes applied."""
+        stale = time.monotonic() - self._refreshed_at >= self.settings.index.refresh_seconds
+        if self.index.position >= position and not stale:
+            return 0
+        return self.refresh()
+
+    # ------------------------------------------------------------------ executor
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        """Run a blocking call (usually one of this service's methods) in one of the
+        executor's ``[engine] threads``: the bot's commands, feed polls, digest ticks."""
+        return self._executor.submit(fn, *args, **kwargs)
+
+    def submit_answer(
+        self,
+        kind: AnswerKind,
+        query: str,
+        *,
+        scope: Scope,
+        filters: SearchFilters | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> Future[Answer]:
+        """``ask`` or ``news`` (by ``kind``) in an answering process once they are started
+        (``start_answer_processes``), else in a thread; ``limit`` None is the method's
+        default. A process answers from an index at least as recent as this one."""
+        options: dict[str, object] = {"scope": scope, "filters": filters, "offset": offset}
+        if limit is not None:
+            options["limit"] = limit
+        if self._executor.processes:
+            return self._executor.submit_to_process(kind, self.index.position, query, **options)
+        method: Callable[..., Answer] = self.ask if kind == "ask" else self.news
+        return self._executor.submit(method, query, **options)
+
+    def start_answer_processes(self, count: int | None = None) -> list[int]:
+        """Start ``count`` (default ``[engine] answer_processes``) answering processes for
+        ``submit_answer``; returns their process ids. The index snapshot is saved first,
+        so they open the index as it is now and catch up only with later changes."""
+        count = self.settings.engine.answer_processes if count is None else count
+        if count <= 0:
+            self._executor.stop_processes()
+            return []
+        try:
+            self.save_snapshot()
+        except (NewsbotError, OSError) as exc:
+            log.warning("index snapshot not saved; answering processes catch up from it: %s", exc)
+        opener = functools.partial(NewsService.open, self.settings, migrate_schema=False)
+        pids = self._executor.start_processes(count, opener)
+        log.info("answering processes started: %s", pids)
+        return pids
+
+    def stop_answer_processes(self) -> None:
+        """Stop the answering processes: answers run in the threads again."""
+        self._executor.stop_processes()
+
+    def answer_processes(self) -> int:
+        """How many answering processes run (0: answers run in the threads)."""
+        return self._executor.processes
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:

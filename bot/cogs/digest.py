@@ -3,8 +3,9 @@
 Admins (``bot.admin_checks``: Manage Server, or the role named in ``[bot] admin_role``,
 checked when the command runs) set, list, remove and preview digests. ``cog_load`` adds
 the digest job (``retrieval.worker.jobs.digest_job``) to the bot's scheduler: every
-``[digest] loop_seconds`` the engine's digest round runs in a thread of the cog's own, so
-waiting on Discord never holds a worker that answers questions, in whichever process
+``[digest] loop_seconds`` the engine's digest round runs in a thread of the engine's
+executor (``NewsService.submit``) outside the bot's engine queue, so waiting on Discord
+never holds a question's turn, in whichever process
 (this bot or ``newsbot worker``) holds the job's lease; the round claims each due run in
 the database before anything is sent.
 """
@@ -15,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any, TypeVar
 
 import discord
@@ -60,7 +61,6 @@ class DigestCog(FeatureCog, name="Digest"):
         super().__init__(bot)
         self.digests: DigestService | None = None
         self.scheduler: DigestScheduler | None = None
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix="newsbot-digest")
         self._inflight: Future[Any] | None = None
 
     # ------------------------------------------------------------ life cycle
@@ -81,17 +81,16 @@ class DigestCog(FeatureCog, name="Digest"):
         if inflight is not None and not inflight.done():
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(asyncio.wrap_future(inflight), UNLOAD_WAIT_SECONDS)
-        self._executor.shutdown(wait=False, cancel_futures=True)
 
     async def _in_thread(self, fn: Callable[[], T]) -> T:
-        """Run ``fn`` in the digest thread (the digest job's ``offload``); ``cog_unload``
+        """Run ``fn`` in an engine thread (the digest job's ``offload``); ``cog_unload``
         waits a while for it."""
-        inflight = self._executor.submit(fn)
+        inflight = self.bot.service.submit(fn)
         self._inflight = inflight
         return await asyncio.wrap_future(inflight)
 
     async def run_tick(self) -> TickReport | None:
-        """One digest round now, in the digest thread; never raises."""
+        """One digest round now, in an engine thread; never raises."""
         scheduler = self.scheduler
         if scheduler is None:
             return None

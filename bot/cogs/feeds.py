@@ -1,11 +1,12 @@
 """``/feed add|list|remove``: a server's admins follow RSS and Atom feeds; and the poller.
 
 When it loads, the cog adds the feed job (``retrieval.worker.jobs.feed_job``) to the
-bot's scheduler: every ``poll_period_seconds`` the feeds that are due are polled, in the
-cog's own thread so a slow feed never holds up the engine's workers or the event loop,
-by whichever process (this bot or ``newsbot worker``) holds the job's lease. New entries
-become articles of the server that added the feed. When a feed is paused after repeated
-failures, the channel where it was added is told.
+bot's scheduler: every ``poll_period_seconds`` the feeds that are due are polled by
+whichever process (this bot or ``newsbot worker``) holds the job's lease, in a thread of
+the engine's executor (``NewsService.submit``) outside the bot's engine queue, so a slow
+feed never holds up the event loop or a question's turn. New entries become articles of
+the server that added the feed. When a feed is paused after repeated failures, the
+channel where it was added is told.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import discord
 from discord import app_commands
@@ -36,6 +36,7 @@ from retrieval.ingest.feeds.feed_values import PollReport
 from retrieval.ingest.feeds.manager import FeedManager
 from retrieval.ingest.feeds.poll_intervals import EVERY_CHOICES
 from retrieval.ingest.fetch import Fetcher
+from retrieval.worker.job_runner import in_executor
 from retrieval.worker.jobs import FEEDS_JOB, feed_job
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,6 @@ class FeedsCog(FeatureCog, name="Feeds"):
         super().__init__(bot)
         self._manager: FeedManager | None = None
         self._fetcher: Fetcher | None = None
-        self._executor: ThreadPoolExecutor | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._unsubscribe: Callable[[], None] | None = None
         # Announcements in flight, kept referenced until they finish.
@@ -65,9 +65,9 @@ class FeedsCog(FeatureCog, name="Feeds"):
             return  # built only to register the slash commands
         self._fetcher = acquire_fetcher(self.bot)
         self._loop = asyncio.get_running_loop()
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix="newsbot-feeds")
         feeds = self.bot.settings.feeds
-        self.bot.schedule(feed_job(feeds, lambda: self.manager, self._in_thread))
+        offload = in_executor(self.bot.service.submit)
+        self.bot.schedule(feed_job(feeds, lambda: self.manager, offload))
 
     async def cog_unload(self) -> None:
         if self._fetcher is None:
@@ -75,8 +75,6 @@ class FeedsCog(FeatureCog, name="Feeds"):
         await self.bot.unschedule(FEEDS_JOB)
         if self._unsubscribe is not None:
             self._unsubscribe()
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
         self._manager = self._fetcher = None
         await release_fetcher(self.bot)
 
@@ -91,10 +89,6 @@ class FeedsCog(FeatureCog, name="Feeds"):
         return self._manager
 
     # ------------------------------------------------------------------- polling
-    async def _in_thread(self, fn: Callable[[], object]) -> object:
-        """Run a poll in the cog's polling thread (the feed job's ``offload``)."""
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
-
     def _from_poller(self, report: PollReport) -> None:
         """The manager's listener: runs in the polling thread, hands over to the loop."""
         if self._loop is not None and not self._loop.is_closed():

@@ -32,6 +32,7 @@ import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -44,9 +45,12 @@ from retrieval.worker import lease
 log = logging.getLogger(__name__)
 
 JobRun = Callable[[], Awaitable[object]]
-# How a blocking engine call is run off the event loop: in a thread of the default pool,
-# or in a pool of the caller's (the bot gives each feature a thread of its own).
+# How a blocking engine call is run off the event loop: in the engine's one executor
+# (``in_executor(service.submit)``, what the bot and ``newsbot worker`` use), or in a
+# thread of asyncio's default pool (a job without an engine).
 Offload = Callable[[Callable[[], object]], Awaitable[object]]
+# Submits a blocking call to an executor: ``NewsService.submit``.
+Submit = Callable[[Callable[[], object]], Future[object]]
 # Seconds a lease lasts without renewal: how long a crashed worker's jobs wait for a
 # standby to take them over.
 LEASE_SECONDS = 30.0
@@ -77,6 +81,15 @@ def blocking(fn: Callable[[], object], offload: Offload = asyncio.to_thread) -> 
         return await offload(fn)
 
     return run
+
+
+def in_executor(submit: Submit) -> Offload:
+    """An ``offload`` that runs calls through ``submit``: the engine's executor."""
+
+    async def offload(fn: Callable[[], object]) -> object:
+        return await asyncio.wrap_future(submit(fn))
+
+    return offload
 
 
 def utcnow() -> datetime:

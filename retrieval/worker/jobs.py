@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from retrieval.digest.facade import DigestService
 from retrieval.digest.posting import DigestScheduler, Poster
 from retrieval.ingest.feeds.manager import FeedManager
-from retrieval.worker.job_runner import Job, Offload, blocking
+from retrieval.worker.job_runner import Job, Offload, blocking, in_executor
 
 if TYPE_CHECKING:
     from retrieval.ingest.feeds.feed_values import PollReport
@@ -59,10 +59,12 @@ def digest_job(rounds: DigestScheduler, offload: Offload = asyncio.to_thread) ->
 
 
 def engine_jobs(service: NewsService, fetcher: Fetcher, poster: Poster | None = None) -> list[Job]:
-    """Every job, as ``newsbot worker`` runs them; digests only with a ``poster``."""
+    """Every job, as ``newsbot worker`` runs them, in the service's executor; digests
+    only with a ``poster``."""
+    offload = in_executor(service.submit)
     feeds = FeedManager(service, fetcher)
-    jobs = [feed_job(service.settings.feeds, lambda: feeds)]
+    jobs = [feed_job(service.settings.feeds, lambda: feeds, offload)]
     if poster is not None:
         digests = DigestService(service, settings=service.settings.digest)
-        jobs.append(digest_job(DigestScheduler(digests, poster)))
+        jobs.append(digest_job(DigestScheduler(digests, poster), offload))
     return jobs

@@ -13,8 +13,10 @@ from __future__ import annotations
 import dataclasses
 import re
 import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 from unittest.mock import AsyncMock, MagicMock
 
 import discord
@@ -22,6 +24,7 @@ from discord.ext import commands
 
 from retrieval.digest.digest_values import ScheduleInfo
 from retrieval.errors import ArticleNotFound
+from retrieval.executor import THREAD_PREFIX
 from retrieval.results import (
     Answer,
     AnswerSentence,
@@ -34,6 +37,10 @@ from retrieval.results import (
     Trend,
     TrendDay,
 )
+from retrieval.service import AnswerKind
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 PUBLISHED = datetime(2024, 11, 15, 9, 30, tzinfo=UTC)
 
@@ -87,6 +94,8 @@ class FakeService:
         self.fail_with: BaseException | None = None
         self.threads: list[str] = []
         self._lock = threading.Lock()
+        # Threads named as the engine's executor names them.
+        self._executor = ThreadPoolExecutor(2, thread_name_prefix=THREAD_PREFIX)
 
     def _record(self, name: str, **kwargs: Any) -> None:
         with self._lock:
@@ -194,6 +203,30 @@ class FakeService:
     def refresh(self) -> int:
         self._record("refresh")
         return 0
+
+    def answer_processes(self) -> int:
+        return 0  # answers run in the fake's threads
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        return self._executor.submit(fn, *args, **kwargs)
+
+    def submit_answer(
+        self,
+        kind: AnswerKind,
+        query: str,
+        *,
+        scope: Scope,
+        filters: SearchFilters | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> Future[Answer]:
+        if kind == "ask":
+            return self.submit(
+                self.ask, query, scope=scope, filters=filters, offset=offset, limit=limit
+            )
+        return self.submit(
+            self.news, query, scope=scope, filters=filters, offset=offset, limit=limit or 5
+        )
 
 
 def sent_message(message_id: int = 5000) -> MagicMock:

@@ -14,6 +14,8 @@ from bot import app
 from bot.app import TOKEN_ENV, NewsBot, build_intents, run_bot, sync_commands
 from retrieval.config import Settings
 from retrieval.errors import ConfigError, EngineUnavailable
+from retrieval.executor import THREAD_PREFIX
+from retrieval.results import Scope
 from tests.bot.bot_doubles import FakeService
 
 
@@ -63,6 +65,26 @@ async def test_the_index_is_refreshed_in_the_background(bot_settings: Settings) 
             while not service.calls_to("refresh"):
                 await asyncio.sleep(0.001)
     assert service.threads[0].startswith("newsbot-engine")
+
+
+async def test_the_bot_starts_answering_processes_and_answers_without_them_if_they_fail(
+    bot_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    started: list[str] = []
+
+    def start_answer_processes() -> list[int]:
+        started.append("asked")
+        raise EngineUnavailable("the answering processes did not start", part="answers")
+
+    service = FakeService()
+    service.start_answer_processes = start_answer_processes  # type: ignore[attr-defined]
+    bot = NewsBot(bot_settings, service, refresh_interval=None, answer_processes=True)  # type: ignore[arg-type]
+    async with bot:
+        await bot.setup_hook()
+        assert started == ["asked"]
+        assert "answering in the bot's threads" in caplog.text
+        answer = await bot.run_answer("ask", "Seoul", lane=1, scope=Scope())
+    assert answer.found and service.threads[-1].startswith(THREAD_PREFIX)
 
 
 async def test_run_without_a_token_explains_and_returns_2(

@@ -9,6 +9,7 @@ from typing import Any
 from bot.app import NewsBot
 from bot.cogs.digest import DigestCog
 from retrieval.config import Settings
+from retrieval.executor import THREAD_PREFIX
 from retrieval.worker.jobs import DIGESTS_JOB
 
 
@@ -36,7 +37,7 @@ async def test_the_job_is_scheduled_with_the_cog_and_removed_with_it(news_bot: N
     assert _digest_jobs(news_bot) == []
 
 
-async def test_the_job_runs_a_round_in_the_digest_thread(news_bot: NewsBot) -> None:
+async def test_the_job_runs_a_round_in_an_engine_thread(news_bot: NewsBot) -> None:
     cog: Any = news_bot.get_cog("Digest")
     threads: list[str] = []
 
@@ -47,4 +48,4 @@ async def test_the_job_runs_a_round_in_the_digest_thread(news_bot: NewsBot) -> N
     cog.digests.due_runs = due_runs
     (job,) = [job for job in news_bot.scheduler.jobs if job.name == DIGESTS_JOB]
     await job.run()
-    assert threads and threads[0].startswith("newsbot-digest")
+    assert threads and threads[0].startswith(THREAD_PREFIX), "the engine's executor runs it"

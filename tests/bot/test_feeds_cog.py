@@ -16,6 +16,7 @@ from bot import admin_checks as admin
 from bot.app import NewsBot
 from retrieval.config import Settings
 from retrieval.errors import EngineUnavailable, FeedNotFound
+from retrieval.executor import THREAD_PREFIX
 from retrieval.ingest.feeds.feed_values import PollReport
 from retrieval.ingest.fetch import FetchError
 from retrieval.results import Scope
@@ -130,7 +131,7 @@ async def test_the_poller_runs_due_feeds_in_its_own_thread(live_bot: NewsBot) ->
     )
     # One round of the scheduler (it holds the free leases); the error is logged, not raised.
     assert FEEDS_JOB in await live_bot.scheduler.tick()
-    assert threads and threads[0].startswith("newsbot-feeds")
+    assert threads and threads[0].startswith(THREAD_PREFIX), "the engine's executor polls"
     with live_bot.service.sessions() as session:
         assert lease.state(session, FEEDS_JOB) is None, "the bot keeps no lease between runs"
     await live_bot.remove_cog("Feeds")

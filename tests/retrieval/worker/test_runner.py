@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from retrieval.config import Settings
 from retrieval.errors import NewsbotError
 from retrieval.store.database import make_engine, make_sessionmaker, migrate
 from retrieval.worker import lease
-from retrieval.worker.job_runner import MIN_WAIT_SECONDS, Job, Worker, blocking
+from retrieval.worker.job_runner import MIN_WAIT_SECONDS, Job, Worker, blocking, in_executor
 
 LEASE_SECONDS = 30.0
 # Seconds a test waits for a background renewal before failing.
@@ -126,19 +127,21 @@ async def test_a_failing_job_waits_its_period_and_others_still_run(
         raise RuntimeError("a bug")
 
     runs: list[str] = []
+    executor = ThreadPoolExecutor(1)
     w = worker(
         sessions,
         clock,
         "a",
         [
             Job("broken", 10, broken),
-            Job("crashing", 10, blocking(crashing)),
+            Job("crashing", 10, blocking(crashing, in_executor(executor.submit))),
             recording_job("ok", runs),
         ],
     )
     assert await w.tick() == ["broken", "crashing", "ok"]
     assert await w.tick() == []
     assert attempts == ["broken", "crashing"] and runs == ["ok"]
+    executor.shutdown()
 
 
 async def test_a_database_error_means_not_holding(clock: Clock, tmp_path: Path) -> None:
