@@ -195,36 +195,20 @@ def lowered(text: str) -> str | None:
 # "^\\s*") an opening. tests/retrieval/ingest/extract/test_fast_paths.py checks that
 # no text matches the pattern without one.
 _PHRASE_NEEDLES = (
-    "click",
-    "tap here",
-    "connect with us on",
-    "follow us on",
-    "join",
-    "on our ",
-    "subscribe to ",
-    "sign up ",
-    "newsletter",
-    "download ",
-    "listen to ",
-    "syndicated feed",
-    "auto-generated from",
-    "has not been edited by",
-    "all rights reserved",
-    "we use cookies",
-    "by continuing to ",
-    "sharing ",
-    "share panel",
-    "leave a ",
-    "comment",
-    "media playback",
-    "available",
-    "javascript",
-    "if you ",
-    "affiliate link",
-    "we may ",
-    "tell us what you think",
-    "survey",
-)
+    "click here", "click to tweet", "tap here", "connect with us on", "follow us on",
+    "join us on", "join our ", "join the conversation", "join the discussion",
+    "on our telegram", "on our whatsapp", "on our youtube", "subscribe to our ",
+    "subscribe to the ", "sign up for ", "sign up to ", "newsletter", "download the ",
+    "download our ", "listen to this ", "listen to the ", "syndicated feed",
+    "auto-generated from", "has not been edited by", "all rights reserved",
+    "we use cookies", "by continuing to use", "by continuing to browse",
+    "sharing options", "sharing buttons", "sharing tools", "share panel",
+    "leave a comment", "leave a reply", "post comment", "post a comment",
+    "media playback is ", "this video is ", "this content is ", "javascript",
+    "if you buy ", "if you click ", "if you purchase ", "affiliate link", "we may earn",
+    "we may receive", "tell us what you think", "take our survey", "take this survey",
+    "take the survey",
+)  # fmt: skip
 _PHRASE_OPENINGS = (
     "also read",
     "read also",
@@ -265,30 +249,17 @@ _PHRASE_OPENINGS = (
     "cookie policy",
 )
 _PHRASES_CASELESS = _Caseless(_PHRASES, _PHRASE_NEEDLES, _PHRASE_OPENINGS)
-# The same for _CAPTION: its branches name a picture, a credit or a position, or
-# open with "(" or a digit (gallery counters).
+# The same for _CAPTION: its branches name a picture, a credit, an agency or a position
+# ("Jo Li, left, ..."), open with "(" or a digit (gallery counters), or (anchored ones)
+# with a credit label.
 _CAPTION_NEEDLES = (
-    "photo",
-    "image",
-    "pic",
-    "video",
-    "credit",
-    "source",
-    "illustration",
-    "graphic",
-    "getty",
-    "shutterstock",
-    "istock",
-    "file",
-    "left",
-    "right",
-    "centre",
-    "center",
-    "gallery",
-    "caption",
-    "[",
-)
-_CAPTION_CASELESS = _Caseless(_CAPTION, _CAPTION_NEEDLES, tuple("0123456789"))
+    "(", "photo", "image", "picture", "credit", "media caption", "getty", "shutterstock",
+    "istock", "left,", "right,", "centre,", "center,", "from left", "back to gallery",
+)  # fmt: skip
+_CAPTION_OPENINGS = (
+    "pic", "illustration", "graphic", "video", "source", "file ", *"0123456789",
+)  # fmt: skip
+_CAPTION_CASELESS = _Caseless(_CAPTION, _CAPTION_NEEDLES, _CAPTION_OPENINGS)
 # Lines whose furniture tests are remembered: the HTML cascade tests the same paragraph
 # in several candidates (trafilatura's readings, the cleaner's lines of the same page),
 # and each test is a long alternation searched at every character.

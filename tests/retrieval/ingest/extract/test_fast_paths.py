@@ -185,7 +185,10 @@ def test_needle_prefilters_agree_on_every_fixture_line(fixtures: Path) -> None:
 
 
 def test_needle_prefilters_agree_on_the_patterns_own_phrases() -> None:
-    templates = ("{}", "  {} x", "x {}", "{}: Jo Li", ", {}, ", "({}: x)", "1 {} 2", "{}s: x")
+    templates = (
+        "{}", "  {} x", "x {}", "{}: Jo Li", ", {}, ", "({}: x)", "1 {} 2", "{}s: x",
+        "({} / Jo Li)", "Jo Li, {}, and Al Ba", "{} credit: x", "x {} survey",
+    )  # fmt: skip
     phrases = _pattern_phrases(bp._PHRASES) + _pattern_phrases(bp._CAPTION)
     for phrase in phrases:
         for text in (t.format(phrase) for t in templates):
