@@ -137,8 +137,9 @@ class _Caseless:
 
     ``needles`` and ``openings`` make most lines cost no search at all: every branch of
     the pattern needs one of the needles somewhere in the lowered text, or (a branch
-    anchored at the start) one of the openings after leading white space, so a text
-    with none of them cannot match. ``str``'s substring tests run in C and do not
+    anchored at the start) one of the openings, or a decimal digit with
+    ``digit_opening``, after leading white space, so a text with none of them cannot
+    match. ``str``'s substring tests run in C and do not
     re-read the text per branch as the alternation does.
     """
 
@@ -147,6 +148,8 @@ class _Caseless:
         pattern: re.Pattern[str],
         needles: tuple[str, ...] | None = None,
         openings: tuple[str, ...] = (),
+        *,
+        digit_opening: bool = False,
     ) -> None:
         source = pattern.pattern.replace("[A-Z]", "[a-z]")
         if _UPPER_LITERAL.search(source):
@@ -155,6 +158,7 @@ class _Caseless:
         self._lower = re.compile(source, pattern.flags & ~re.IGNORECASE)
         self._needles = needles
         self._openings = openings
+        self._digit_opening = digit_opening
 
     def found(self, text: str) -> bool:
         low = lowered(text)
@@ -163,6 +167,7 @@ class _Caseless:
         if self._needles is not None and not (
             any(needle in low for needle in self._needles)
             or low.lstrip().startswith(self._openings)
+            or (self._digit_opening and low.lstrip()[:1].isdecimal())  # \d: any script's
         ):
             return False
         return bool(self._lower.search(low))
@@ -256,10 +261,8 @@ _CAPTION_NEEDLES = (
     "(", "photo", "image", "picture", "credit", "media caption", "getty", "shutterstock",
     "istock", "left,", "right,", "centre,", "center,", "from left", "back to gallery",
 )  # fmt: skip
-_CAPTION_OPENINGS = (
-    "pic", "illustration", "graphic", "video", "source", "file ", *"0123456789",
-)  # fmt: skip
-_CAPTION_CASELESS = _Caseless(_CAPTION, _CAPTION_NEEDLES, _CAPTION_OPENINGS)
+_CAPTION_OPENINGS = ("pic", "illustration", "graphic", "video", "source", "file ")
+_CAPTION_CASELESS = _Caseless(_CAPTION, _CAPTION_NEEDLES, _CAPTION_OPENINGS, digit_opening=True)
 # Lines whose furniture tests are remembered: the HTML cascade tests the same paragraph
 # in several candidates (trafilatura's readings, the cleaner's lines of the same page),
 # and each test is a long alternation searched at every character.

@@ -156,6 +156,7 @@ def _pattern_phrases(pattern: re.Pattern[str]) -> list[str]:
 _PATTERN_PIECES = st.one_of(
     st.sampled_from(_pattern_phrases(bp._PHRASES) + _pattern_phrases(bp._CAPTION)),
     st.sampled_from([" ", " ", "  ", ":", "(", ")", ", ", "©", "…", "...", "1", "12", " / "]),
+    st.sampled_from(["\u0663", "\u0665", "\u00b2", "\u2003"]),
     st.sampled_from(["\n", "A", "Getty", "Image", "PHOTO", "İ", "ſ", "K", "\t", "of", "by"]),
     st.text(max_size=3),
 )
@@ -188,6 +189,7 @@ def test_needle_prefilters_agree_on_the_patterns_own_phrases() -> None:
     templates = (
         "{}", "  {} x", "x {}", "{}: Jo Li", ", {}, ", "({}: x)", "1 {} 2", "{}s: x",
         "({} / Jo Li)", "Jo Li, {}, and Al Ba", "{} credit: x", "x {} survey",
+        "\u0663 {} \u0665x", "\u0663 / \u0665", " 2 of 9{}",
     )  # fmt: skip
     phrases = _pattern_phrases(bp._PHRASES) + _pattern_phrases(bp._CAPTION)
     for phrase in phrases:
