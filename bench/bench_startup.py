@@ -7,8 +7,9 @@ peer in the same run is the bare interpreter (``python -c pass``), the floor und
 command. The database is the README's: the shipped ``samples/`` ingested once into a
 throwaway data directory.
 
-``--tree DIR`` measures another checkout of the project (for a before/after in one
-run) with this interpreter and its installed dependencies.
+``--tree DIR`` also measures another checkout of the project, alternating with this
+one run by run (a before/after in one run), with this interpreter and its installed
+dependencies; each checkout ingests the samples into a data directory of its own.
 
     .venv/bin/python bench/bench_startup.py [--runs 15] [--tree DIR]
 """
@@ -29,9 +30,14 @@ REPO = Path(__file__).resolve().parents[1]
 QUESTION = "What did Harbourton council approve?"
 
 
+def cli_module(tree: Path) -> str:
+    """The command line's module in ``tree`` (``bot.cli`` before the pipeline layout)."""
+    return "bot.console" if (tree / "bot" / "console.py").exists() else "bot.cli"
+
+
 def cases(tree: Path) -> dict[str, list[str]]:
     python = sys.executable
-    cli = [python, "-m", "bot.console"]
+    cli = [python, "-m", cli_module(tree)]
     return {
         "python -c pass (interpreter)": [python, "-c", "pass"],
         "import retrieval.config": [python, "-c", "import retrieval.config"],
@@ -53,27 +59,39 @@ def run(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--tree", type=Path, default=REPO, help="the checkout to measure")
+    parser.add_argument("--tree", type=Path, help="another checkout, measured in the same run")
     args = parser.parse_args()
-    tree = args.tree.resolve()
+    trees = [REPO] + ([args.tree.resolve()] if args.tree else [])
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
-        env["NEWSBOT_DATA_DIR"] = tmp
-        env["PYTHONPATH"] = str(tree)
-        ingest = [sys.executable, "-m", "bot.console", "ingest", str(REPO / "samples")]
-        subprocess.run(ingest, env=env, cwd=tmp, check=True, capture_output=True)
-        todo = cases(tree)
-        times: dict[str, list[tuple[float, float]]] = {name: [] for name in todo}
+        envs: list[tuple[Path, dict[str, str], Path]] = []
+        for number, tree in enumerate(trees):
+            home = Path(tmp) / str(number)
+            home.mkdir()
+            env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+            # As installed for a user, modules load from cached bytecode: a shell with
+            # PYTHONDONTWRITEBYTECODE would time compiling every module from source
+            # instead (the ingest below writes the caches before anything is timed).
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            env["NEWSBOT_DATA_DIR"] = str(home)
+            env["PYTHONPATH"] = str(tree)
+            ingest = [sys.executable, "-m", cli_module(tree), "ingest", str(REPO / "samples")]
+            subprocess.run(ingest, env=env, cwd=home, check=True, capture_output=True)
+            envs.append((tree, env, home))
+        times: dict[tuple[Path, str], list[tuple[float, float]]] = {}
         for _ in range(args.runs):
-            for name, argv in todo.items():
-                times[name].append(run(argv, env, Path(tmp)))
-    base = statistics.median(w for w, _ in times["python -c pass (interpreter)"])
-    print(f"tree {tree}; {args.runs} runs each, medians")
-    for name, values in times.items():
-        wall = statistics.median(w for w, _ in values)
-        cpu = statistics.median(c for _, c in values)
-        ratio = wall / base
-        print(f"  {name:<32} wall {wall:6.3f} s  CPU {cpu:6.3f} s  ({ratio:4.1f}x interpreter)")
+            for tree, env, home in envs:
+                for name, argv in cases(tree).items():
+                    times.setdefault((tree, name), []).append(run(argv, env, home))
+    for tree in trees:
+        base = statistics.median(w for w, _ in times[(tree, "python -c pass (interpreter)")])
+        print(f"tree {tree}; {args.runs} runs each, medians")
+        for (owner, name), values in times.items():
+            if owner != tree:
+                continue
+            wall = statistics.median(w for w, _ in values)
+            cpu = statistics.median(c for _, c in values)
+            ratio = wall / base
+            print(f"  {name:<32} wall {wall:6.3f} s  CPU {cpu:6.3f} s  ({ratio:4.1f}x interpreter)")
 
 
 if __name__ == "__main__":

@@ -16,11 +16,10 @@ from sqlalchemy.orm import Session
 
 from retrieval.errors import ArticleNotFound
 from retrieval.ingest.dedupe import canonical_url
-from retrieval.ingest.stages import visible_scopes
 from retrieval.ranking.stories import scope_id
 from retrieval.results import ArticleTitle, Scope, SourceStats, TrendDay
 from retrieval.store.changelog import append_change
-from retrieval.store.models import Article, Feedback, Source
+from retrieval.store.models import Article, Feedback, Source, visible_scopes
 
 # Autocomplete lists are short: Discord shows at most 25 choices.
 MAX_CHOICES = 25

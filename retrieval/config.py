@@ -14,6 +14,7 @@ rather than silently ignored.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import tomllib
 import types
@@ -29,6 +30,12 @@ from retrieval.errors import ConfigError
 from retrieval.ingest.feeds.settings import FeedSettings
 from retrieval.ingest.fetch.settings import FetchSettings
 from retrieval.ranking.settings import RankingSettings
+
+# Settings of earlier versions that no longer mean anything, with the reason: a config
+# file that still sets one loads with a warning instead of failing.
+RETIRED_SETTINGS = {
+    "ranking.feedback_pool": "feedback now ranks the expanded query over the whole index",
+}
 
 ENV_CONFIG = "NEWSBOT_CONFIG"
 ENV_DATABASE_URL = "NEWSBOT_DATABASE_URL"
@@ -216,6 +223,11 @@ def _build(base: Any, data: dict[str, Any], prefix: str) -> Any:
     cls = type(base)
     hints = typing.get_type_hints(cls)
     known = {f.name for f in dataclasses.fields(cls)}
+    retired = {name for name in data if f"{prefix}{name}" in RETIRED_SETTINGS}
+    for name in sorted(retired):
+        key = f"{prefix}{name}"
+        logging.getLogger(__name__).warning("%s is ignored: %s", key, RETIRED_SETTINGS[key])
+    data = {name: value for name, value in data.items() if name not in retired}
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError("unknown setting", key=f"{prefix}{unknown[0]}")

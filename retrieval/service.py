@@ -18,7 +18,7 @@ from concurrent.futures import Future
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Literal, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Literal, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from retrieval import catalog
 from retrieval.answer import compose as answering
-from retrieval.answer.summarize import key_sentences
 from retrieval.config import Settings
 from retrieval.errors import (
     IndexSnapshotError,
@@ -40,17 +39,6 @@ from retrieval.executor import EngineExecutor
 from retrieval.index import BM25Index, PassageFilter
 from retrieval.index import catch_up as indexing
 from retrieval.index.tokenizer import Tokenizer
-from retrieval.ingest.extract import ExtractedArticle, ExtractOptions, extract_bytes, extract_path
-from retrieval.ingest.stages import (
-    STORE_ATTEMPTS,
-    IngestOutcome,
-    added_outcome,
-    duplicate_outcome,
-    failed_outcome,
-    prepare,
-    store,
-    stored_title,
-)
 from retrieval.ranking import Ranker
 from retrieval.ranking import stories as search
 from retrieval.ranking.texts import session_passage_tokens
@@ -70,6 +58,14 @@ from retrieval.store.database import make_engine, make_sessionmaker, migrate
 from retrieval.store.failures import SNAPSHOT_SETTING, database_error, file_error, location_of
 from retrieval.store.models import Article
 from retrieval.text.sentences import Span
+
+if TYPE_CHECKING:
+    from retrieval.ingest.extract import ExtractedArticle, ExtractOptions
+    from retrieval.ingest.stages import IngestOutcome
+
+# Ingest, extraction and summaries are imported by the methods that use them: a one-shot
+# ``newsbot ask`` loads the engine without the extractors and their dependencies
+# (PLC0415 is allowed in this module for that).
 
 log = logging.getLogger(__name__)
 
@@ -288,6 +284,9 @@ class NewsService:
 
     def iter_ingest_paths(self, paths: Iterable[Path], *, scope: Scope) -> Iterator[IngestOutcome]:
         """Ingest files one by one, yielding an outcome per article or failure."""
+        from retrieval.ingest.extract import extract_path
+        from retrieval.ingest.stages import IngestOutcome
+
         options = self._extract_options()
         for path in paths:
             name = str(path)
@@ -308,6 +307,9 @@ class NewsService:
         content_type: str | None = None,
     ) -> list[IngestOutcome]:
         """Ingest an uploaded or fetched document."""
+        from retrieval.ingest.extract import extract_bytes
+        from retrieval.ingest.stages import IngestOutcome
+
         try:
             records = list(
                 extract_bytes(
@@ -323,11 +325,15 @@ class NewsService:
         return list(self._ingest_records(name, records, scope))
 
     def _extract_options(self) -> ExtractOptions:
+        from retrieval.ingest.extract import ExtractOptions
+
         return ExtractOptions(max_input_bytes=self.settings.ingest.max_input_bytes)
 
     def _ingest_records(
         self, name: str, records: Sequence[ExtractedArticle | InputError], scope: Scope
     ) -> Iterator[IngestOutcome]:
+        from retrieval.ingest.stages import IngestOutcome
+
         many = len(records) > 1
         for number, record in enumerate(records, start=1):
             label = f"{name}:{number}" if many else name
@@ -342,6 +348,16 @@ class NewsService:
         self, article: ExtractedArticle, *, name: str, scope: Scope
     ) -> IngestOutcome:
         """Store one article in its own transaction, then make it searchable."""
+        from retrieval.ingest.stages import (
+            STORE_ATTEMPTS,
+            added_outcome,
+            duplicate_outcome,
+            failed_outcome,
+            prepare,
+            store,
+            stored_title,
+        )
+
         try:
             prepared = prepare(article, self.settings.ingest)
         except NewsbotError as exc:
@@ -504,6 +520,8 @@ class NewsService:
         self, ref: str, *, scope: Scope, sentences: int | None = None
     ) -> ArticleSummary:
         """An article's key sentences, in article order."""
+        from retrieval.answer.summarize import key_sentences
+
         count = sentences or self.settings.summary.sentences
         with self.unit_of_work() as session:
             article = catalog.find_article(session, ref, scope)
@@ -519,6 +537,8 @@ class NewsService:
 
     def summarize_text(self, text: str, sentences: int | None = None) -> list[str]:
         """Key sentences of any text (``newsbot summarize``); touches no database."""
+        from retrieval.answer.summarize import key_sentences
+
         spans = key_sentences(
             text, sentences or self.settings.summary.sentences, self.tokenizer.tokenize
         )

@@ -33,8 +33,7 @@ from sqlalchemy.orm import Session
 
 from retrieval.answer.summarize import Tokenize, key_sentences
 from retrieval.index import PassageFilter
-from retrieval.ingest.stages import visible_scopes
-from retrieval.store.models import Article, Source
+from retrieval.store.models import Article, Source, visible_scopes
 
 # A story a day old counts half as much as one published at the window's end.
 RECENCY_HALF_LIFE_HOURS = 24.0

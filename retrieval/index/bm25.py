@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from itertools import islice
 from pathlib import Path
 
@@ -38,9 +38,11 @@ from retrieval.index.search import (
     ScoringView,
     accumulate,
     accumulate_dense,
+    accumulate_top,
     lookup,
     make_plan,
     prefer_dense,
+    prefer_top,
     ranked,
     ranked_with_predicate,
     sorted_scores,
@@ -91,6 +93,9 @@ class BM25Index:
         self._total_len = 0
         self._dead = 0
         self._idf_floor: float | None = None  # epsilon * average idf; None when stale
+        # idf of the terms queried since the statistics last changed (queries repeat
+        # terms; each lookup otherwise reads numpy scalars and takes two logarithms).
+        self._idf_known: dict[int, float] = {}
         # Every scope passages were added with (kept after removals: a superset). When a
         # filter allows them all, its scope test is skipped: it cannot reject anything.
         self._scope_values: set[int] = set()
@@ -121,6 +126,13 @@ class BM25Index:
             tid = self._vocab.get(term)
             return self._term_idf(tid) if tid is not None else 0.0
 
+    def doc_share(self, term: str) -> float:
+        """The share of the passages holding ``term`` (0.0 when none or empty)."""
+        with self._lock:
+            tid = self._vocab.get(term)
+            n = len(self._slot_of)
+            return int(self._df[tid]) / n if tid is not None and n else 0.0
+
     # ------------------------------------------------------------------- changes
     def add(
         self,
@@ -147,7 +159,7 @@ class BM25Index:
             self._scope_values.add(scope)
             self._total_len += len(tokens)
             self._pending.add(slot, dict(counts))
-            self._idf_floor = None
+            self._stats_changed()
             if self._pending.slot_count >= FLUSH_SLOTS:
                 self._flush()
 
@@ -205,34 +217,75 @@ class BM25Index:
         if k <= 0:
             return [], []
         with self._lock:
-            terms = self._query_terms(query_tokens)
-            if not terms:
-                return [], []
+            return self._ranked(self._query_terms(query_tokens), k, allowed, weighted=False)
+
+    def weighted_ids(
+        self, weights: Mapping[str, float], k: int = 10, allowed: Allowed = None
+    ) -> tuple[list[int], list[float]]:
+        """The ``k`` best passages for a weighted query, as ``ranked_ids``: a passage's
+        score is the sum over the terms, in the mapping's order, of (weight * idf) times
+        the term's BM25 term-frequency factor in it (weights of 1 give plain BM25 up to
+        rounding). Unknown terms and terms weighted 0 or less are left out."""
+        if k <= 0:
+            return [], []
+        with self._lock:
+            return self._ranked(self._weighted_terms(weights), k, allowed, weighted=True)
+
+    def weighted_scores(
+        self, weights: Mapping[str, float], passage_ids: Sequence[int]
+    ) -> NDArray[np.float64]:
+        """The scores ``weighted_ids`` gives the given passages, bit for bit."""
+        with self._lock:
+            distinct, inverse = self._slot_of.distinct_slots(passage_ids)
             view = self._view()
-            plan = make_plan(view, terms)
-            passage = self._columns.passage
-            if allowed is not None and not isinstance(allowed, PassageFilter | Collection):
-                cand = self._admitted(accumulate(view, plan, self._scratch_buffer()), None)
-                slots, scores = ranked_with_predicate(cand, passage, k, allowed)
-                return [int(passage[s]) for s in slots], list(scores)
-            top_slots, top_scores = ranked(self._candidates(view, plan, k, allowed), passage, k)
-            return passage[top_slots].tolist(), top_scores.tolist()
+            plan = make_plan(view, self._weighted_terms(weights))
+            scores = sorted_scores(view, plan, distinct, self._scratch_buffer())
+            return np.asarray(scores[inverse])
+
+    def _ranked(
+        self, terms: list[tuple[int, float]], k: int, allowed: Allowed, *, weighted: bool
+    ) -> tuple[list[int], list[float]]:
+        """The best ``k`` for (term id, factor) pairs; the caller holds the lock."""
+        if not terms:
+            return [], []
+        view = self._view()
+        plan = make_plan(view, terms)
+        passage = self._columns.passage
+        if allowed is not None and not isinstance(allowed, PassageFilter | Collection):
+            cand = self._admitted(accumulate(view, plan, self._scratch_buffer()), None)
+            slots, scores = ranked_with_predicate(cand, passage, k, allowed)
+            return [int(passage[s]) for s in slots], list(scores)
+        cand = self._candidates(view, plan, k, allowed, weighted=weighted)
+        top_slots, top_scores = ranked(cand, passage, k)
+        return passage[top_slots].tolist(), top_scores.tolist()
 
     def _candidates(
-        self, view: ScoringView, plan: QueryPlan, k: int, allowed: Allowed
+        self, view: ScoringView, plan: QueryPlan, k: int, allowed: Allowed, *, weighted: bool
     ) -> Candidates:
         """Admitted candidates holding the top ``k``: one pass over everything for long
-        queries asking for many results, else MaxScore pruning when it applies."""
+        queries asking for many results, a pass over the postings only for queries with
+        few of them, else MaxScore pruning when it applies."""
         admit = self._admission(allowed)
         size = self._columns.size
-        if prefer_dense(plan, k, size):
+        if prefer_dense(plan, k, size, weighted=weighted):
             sums = self._buffers.sums(self._columns.capacity, size)
             work = self._buffers.work(max(plan.postings))
             return self._admitted(accumulate_dense(view, plan, sums, work), admit)
+        if prefer_top(plan):
+            sums = self._buffers.sums(self._columns.capacity, size)
+            work = self._buffers.work(max(plan.postings))
+            return accumulate_top(view, plan, sums, work, k, self._live(admit))
         pruned = search_pruned(view, plan, self._scratch_buffer(), k, admit)
         if pruned is None:
             return self._admitted(accumulate(view, plan, self._scratch_buffer()), admit)
         return pruned
+
+    def _live(self, admit: Admit) -> Admit:
+        """``admit``, or the liveness test when it is None and some slots are dead."""
+        if admit is not None or not self._dead:
+            return admit
+        alive = self._columns.alive
+        return lambda slots: np.asarray(alive[slots])
 
     def get_scores(
         self, query_tokens: Sequence[str], passage_ids: Sequence[int]
@@ -299,11 +352,32 @@ class BM25Index:
     def _query_terms(self, query_tokens: Sequence[str]) -> list[tuple[int, float]]:
         """(term id, idf) per query token in order, unknown terms left out (they add 0)."""
         out = []
+        known = self._idf_known
         for token in query_tokens:
             tid = self._vocab.get(token)
-            if tid is not None and self._df[tid] > 0:
-                out.append((tid, self._term_idf(tid)))
+            if tid is None:
+                continue
+            idf = known.get(tid)
+            if idf is None:
+                if self._df[tid] <= 0:
+                    continue
+                idf = known[tid] = self._term_idf(tid)
+            out.append((tid, idf))
         return out
+
+    def _weighted_terms(self, weights: Mapping[str, float]) -> list[tuple[int, float]]:
+        """(term id, weight * idf) per positively weighted known term, in order."""
+        out = []
+        for term, weight in weights.items():
+            found = self._query_terms([term]) if weight > 0 else []
+            if found:
+                out.append((found[0][0], weight * found[0][1]))
+        return out
+
+    def _stats_changed(self) -> None:
+        """Forget what was derived from N, the document frequencies and the idfs."""
+        self._idf_floor = None
+        self._idf_known.clear()
 
     def _term_idf(self, tid: int) -> float:
         df = int(self._df[tid])
@@ -353,7 +427,7 @@ class BM25Index:
         else:
             terms = self._segment_of(slot).doc_terms(slot).astype(np.int64)
         self._df[terms] -= 1
-        self._idf_floor = None
+        self._stats_changed()
 
     def _segment_of(self, slot: int) -> Segment:
         lo, hi = 0, len(self._segments)
@@ -409,7 +483,7 @@ class BM25Index:
                 if pid in self._slot_of:  # a duplicate within the chunk: the later one wins
                     self._remove(pid)
                 self._slot_of.set(pid, slot)
-        self._idf_floor = None
+        self._stats_changed()
         self._maybe_compact()
 
     def _append_segment(self, segment: Segment) -> None:

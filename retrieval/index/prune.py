@@ -26,7 +26,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from retrieval.index.filters import Admit
-from retrieval.index.impacts import tf_weight
 from retrieval.index.search import (
     Candidates,
     QueryPlan,
@@ -36,6 +35,7 @@ from retrieval.index.search import (
     contributions,
     lookup,
     scores_of,
+    upper_bounds,
 )
 
 # Below this many postings in total exhaustive scoring is about as fast: do not prune.
@@ -51,23 +51,6 @@ _MARGIN = 1e-9
 # Pruning relies on relative rounding error, which subnormal numbers do not have: an
 # idf this small (a floor from a tiny epsilon) sends the query to exhaustive scoring.
 _MIN_IDF = 1e-100
-
-
-def upper_bounds(view: ScoringView, plan: QueryPlan) -> NDArray[np.float64]:
-    """The most each distinct query term can add to one passage's score."""
-    best = np.zeros(len(plan.terms), dtype=np.float64)
-    for seg, rows in zip(view.segments, plan.rows, strict=True):
-        found = np.flatnonzero(rows >= 0)
-        if len(found) == 0:
-            continue
-        r = rows[found]
-        tf = seg.max_tf[r].astype(np.float64)
-        dl = seg.min_dl[r].astype(np.float64)
-        best[found] = np.maximum(best[found], tf_weight(tf, dl, view.k1, view.b, view.avgdl))
-    for j, (_, weights) in enumerate(plan.pending):
-        if len(weights):
-            best[j] = max(best[j], float(weights.max()))
-    return np.asarray(best * np.array(plan.idf) * np.array(plan.repeats), dtype=np.float64)
 
 
 def _kth(scores: NDArray[np.float64], k: int) -> float:

@@ -49,7 +49,8 @@ class Segment:
         """Row of each term in ``terms``, or -1 when the term has no postings here."""
         if len(self.terms) == 0:
             return np.full(len(term_ids), -1, dtype=np.int64)
-        pos = np.searchsorted(self.terms, term_ids)
+        # In the terms' own type: a wider key would make numpy copy the whole dictionary.
+        pos = np.searchsorted(self.terms, term_ids.astype(self.terms.dtype))
         pos_c = np.minimum(pos, len(self.terms) - 1)
         return np.where(self.terms[pos_c] == term_ids, pos_c, -1).astype(np.int64)
 

@@ -33,11 +33,11 @@ from retrieval.ingest.extract import ExtractedArticle
 from retrieval.ingest.passages import PassageDraft, split_passages
 from retrieval.store.changelog import append_change
 from retrieval.store.models import (
-    GLOBAL_SCOPE,
     Article,
     Passage,
     Source,
     StoryBand,
+    visible_scopes,
 )
 from retrieval.text.normalize import normalize_block
 from retrieval.text.sentences import pack_spans, split_sentences
@@ -97,11 +97,6 @@ class Stored:
     article_id: int
     duplicate: bool
     passage_ids: tuple[int, ...] = ()
-
-
-def visible_scopes(scope_id: int) -> tuple[int, ...]:
-    """Scopes whose articles a scope can see (and so must not store again)."""
-    return (GLOBAL_SCOPE,) if scope_id == GLOBAL_SCOPE else (GLOBAL_SCOPE, scope_id)
 
 
 def prepare(article: ExtractedArticle, settings: IngestSettings) -> PreparedArticle:

@@ -5,7 +5,7 @@ A short question often misses the words the answering passage uses ("rate cut" v
 relevant, estimates a relevance model from them, P(w|R) = sum_d P(d|q) tf(w,d)/|d|,
 and mixes its strongest terms into the query. Each term of the weighted query is
 scored with the index's own BM25 (idf and length norm unchanged), so the result is a
-weighted sum of exact per-term BM25 scores.
+weighted sum of per-term BM25 scores, ranked exactly over the whole index.
 
 Weights are scaled so that they add up to the query's length: with
 ``query_weight = 1`` the scores equal plain BM25 exactly, and the scores stay on the
@@ -17,8 +17,6 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-
-import numpy as np
 
 from retrieval.index import BM25Index, Hit
 from retrieval.index.filters import Allowed
@@ -76,16 +74,16 @@ def rm3_query(
     return weights
 
 
-def weighted_scores(
-    index: BM25Index, weights: Mapping[str, float], passage_ids: Sequence[int]
-) -> np.ndarray:
-    """Sum of weight * BM25 of each term, for the given passages (added in the weights'
-    order, so the sums do not depend on how the per-term scores were computed)."""
-    total = np.zeros(len(passage_ids), dtype=np.float64)
-    terms = [term for term, weight in weights.items() if weight]
-    for term, scores in zip(terms, index.term_scores(terms, passage_ids), strict=True):
-        total += weights[term] * scores
-    return total
+def without_common_terms(
+    weights: Mapping[str, float],
+    query_tokens: Sequence[str],
+    doc_share: Callable[[str], float],
+    max_share: float,
+) -> dict[str, float]:
+    """``weights`` less the expansion terms found in more than ``max_share`` of the
+    passages; the query's own terms always stay."""
+    asked = set(query_tokens)
+    return {t: w for t, w in weights.items() if t in asked or doc_share(t) <= max_share}
 
 
 def feedback_search(
@@ -98,26 +96,25 @@ def feedback_search(
 ) -> list[Hit]:
     """The ``k`` best passages for the RM3-expanded query, best first, ties by id.
 
-    Scores are exact for the pool re-scored (the best ``feedback_pool`` passages of
-    the original query and of the unweighted expanded query); a passage outside both
-    lists is not considered, which bounds the cost of the per-term scoring.
+    Two index searches: the first pass's best ``feedback_passages`` (or ``k``, when
+    there is nothing to expand with), then the weighted query's exact top ``k`` over
+    the whole index (``BM25Index.weighted_ids``: scored only where a passage can still
+    make the top ``k``, so the second pass costs about what the first one does).
     """
     if k <= 0:
         return []
-    first, first_scores = index.ranked_ids(query_tokens, max(params.feedback_pool, k), allowed)
     top = params.feedback_passages
+    first, first_scores = index.ranked_ids(query_tokens, max(top, k), allowed)
     feedback = [Hit(p, s) for p, s in zip(first[:top], first_scores[:top], strict=True)]
     expansion = expansion_terms(
         feedback, passage_tokens([h.passage_id for h in feedback]), params.feedback_terms
     )
     if not expansion:
         return [Hit(p, s) for p, s in zip(first[:k], first_scores[:k], strict=True)]
-    mixed = rm3_query(query_tokens, expansion, params.feedback_query_weight)
-    # A zero-weight term must not pull passages into the pool.
-    weights = {term: weight for term, weight in mixed.items() if weight > 0.0}
-    expanded, _ = index.ranked_ids(list(weights), max(params.feedback_pool, k), allowed)
-    pool = list(dict.fromkeys(first + expanded))
-    scores = weighted_scores(index, weights, pool)
-    # Best score first, ties by id: lexsort orders by its last key, then the one before.
-    order = np.lexsort((np.array(pool, dtype=np.int64), -scores))[:k].tolist()
-    return [Hit(pool[i], float(scores[i])) for i in order]
+    weights = rm3_query(query_tokens, expansion, params.feedback_query_weight)
+    if params.feedback_max_df < 1.0:
+        weights = without_common_terms(
+            weights, query_tokens, index.doc_share, params.feedback_max_df
+        )
+    ids, scores = index.weighted_ids(weights, k, allowed)
+    return [Hit(p, s) for p, s in zip(ids, scores, strict=True)]

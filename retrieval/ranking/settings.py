@@ -24,9 +24,10 @@ class RankingSettings:
     feedback_terms: int = 20
     # Share of the final query weight kept by the original terms (RM3's lambda).
     feedback_query_weight: float = 0.7
-    # Passages re-scored with the weighted query: the best of the expanded query plus
-    # the best of the original one. Bounds the cost on a large index.
-    feedback_pool: int = 1000
+    # Expansion terms (not in the query) found in more than this share of the passages
+    # are left out: common words, of small idf, that move few rankings but make the
+    # expanded query read the longest postings lists. 1 keeps every term.
+    feedback_max_df: float = 0.1
 
     # Article score = sum over its best ``aggregate_depth`` passages of
     # score_i * passage_decay**i: decay 0 is the best passage only (max), 1 is a sum.
@@ -45,7 +46,6 @@ class RankingSettings:
         positive = {
             "feedback_passages": self.feedback_passages,
             "feedback_terms": self.feedback_terms,
-            "feedback_pool": self.feedback_pool,
             "aggregate_depth": self.aggregate_depth,
             "proximity_window": self.proximity_window,
             "proximity_depth": self.proximity_depth,
@@ -53,6 +53,8 @@ class RankingSettings:
         for key, value in positive.items():
             if value < 1:
                 raise ConfigError("must be at least 1", key=f"ranking.{key}")
+        if not 0.0 < self.feedback_max_df <= 1.0:
+            raise ConfigError("must be in (0, 1]", key="ranking.feedback_max_df")
         if not 0.0 <= self.feedback_query_weight <= 1.0:
             raise ConfigError("must be in [0, 1]", key="ranking.feedback_query_weight")
         if not 0.0 <= self.passage_decay <= 1.0:

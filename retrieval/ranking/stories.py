@@ -16,10 +16,9 @@ from sqlalchemy.orm import Session, joinedload
 from retrieval.errors import QueryError
 from retrieval.index import PassageFilter
 from retrieval.index.tokenizer import Tokenizer
-from retrieval.ingest.stages import visible_scopes
 from retrieval.ranking import Ranker
 from retrieval.results import Scope, SearchFilters
-from retrieval.store.models import GLOBAL_SCOPE, Article, Passage, Source
+from retrieval.store.models import GLOBAL_SCOPE, Article, Passage, Source, visible_scopes
 
 # Longer queries are refused: nobody types that much, and it would cost a scan.
 MAX_QUERY_CHARS = 1_000

@@ -7,9 +7,11 @@ say so, not answer "nothing matches". Nothing here creates a database or migrate
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Connection, func, inspect, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -19,6 +21,8 @@ from retrieval.errors import NoArticlesStored
 from retrieval.store.database import make_engine
 from retrieval.store.failures import database_error, location_of
 from retrieval.store.models import Article, Passage, Source
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -72,19 +76,31 @@ def require_articles(settings: Settings) -> None:
     Never creates the database: a SQLite file that does not exist is reported as it is.
     """
     file = settings.database.sqlite_file()
-    if (file is not None and not file.exists()) or _counts(settings).articles == 0:
+    if (file is not None and not file.exists()) or not _read(settings, _any_article):
         raise NoArticlesStored(database_location(settings))
 
 
 def _counts(settings: Settings) -> _Counts:
+    return _read(settings, _count)
+
+
+def _read(settings: Settings, query: Callable[[Connection], _T]) -> _T:
     engine = make_engine(settings.database)
     try:
         with engine.connect() as connection:
-            return _count(connection)
+            return query(connection)
     except (OperationalError, ProgrammingError) as exc:
         raise database_error(exc, database_location(settings)) from exc
     finally:
         engine.dispose()
+
+
+def _any_article(connection: Connection) -> bool:
+    # One row, not a count: counting a large table reads all of it, and every question
+    # asked from the command line starts with this check.
+    if not inspect(connection).has_table(Article.__tablename__):
+        return False
+    return connection.scalar(select(Article.id).limit(1)) is not None
 
 
 def _count(connection: Connection) -> _Counts:

@@ -29,6 +29,12 @@ from sqlalchemy.types import TypeDecorator
 # Scope id of articles every server can see; other values are Discord guild ids.
 GLOBAL_SCOPE = 0
 
+
+def visible_scopes(scope_id: int) -> tuple[int, ...]:
+    """Scopes whose articles a scope can see (and so must not store again)."""
+    return (GLOBAL_SCOPE,) if scope_id == GLOBAL_SCOPE else (GLOBAL_SCOPE, scope_id)
+
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",

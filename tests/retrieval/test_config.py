@@ -120,3 +120,11 @@ def test_missing_and_broken_files(tmp_path: Path) -> None:
     broken.write_text("[answer\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_settings(broken)
+
+
+def test_a_retired_setting_is_ignored_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    settings = settings_from_mapping({"ranking": {"feedback_pool": 1000, "feedback_terms": 7}})
+    assert settings.ranking.feedback_terms == 7
+    assert "ranking.feedback_pool is ignored" in caplog.text
+    with pytest.raises(ConfigError):
+        settings_from_mapping({"ranking": {"feedback_pools": 1000}})

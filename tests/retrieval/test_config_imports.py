@@ -45,3 +45,19 @@ def test_loading_default_settings_loads_no_feature() -> None:
         "from retrieval.config import Settings, settings_from_mapping\nsettings_from_mapping({})"
     )
     assert not {m for m in loaded if m.split(".")[0] in HEAVY}
+
+
+def test_the_engine_loads_no_extractor() -> None:
+    """A one-shot ``newsbot ask`` opens the service: it must not pay for the extractors,
+    the ingest rules, the summariser or the migration machinery."""
+    loaded = _modules_loaded_by("import retrieval.service")
+    assert "retrieval.service" in loaded
+    unwanted = (
+        "retrieval.ingest.extract",
+        "retrieval.ingest.stages",
+        "retrieval.ingest.bulk",
+        "retrieval.answer.summarize",
+    )
+    assert not {m for m in loaded if m.startswith(unwanted)}
+    third_party = ("trafilatura", "charset_normalizer", "alembic", "aiohttp", "discord", "lxml")
+    assert not {m for m in loaded if m.split(".")[0] in third_party}

@@ -41,10 +41,9 @@ from retrieval.ingest.stages import (
     passage_values,
     source_id_for,
     stored_published,
-    visible_scopes,
 )
 from retrieval.store.changelog import append_changes
-from retrieval.store.models import Article, Base, Passage, StoryBand
+from retrieval.store.models import Article, Base, Passage, StoryBand, visible_scopes
 
 # Values bound in one IN (...) list (well under every backend's parameter limit).
 IN_CHUNK = 500

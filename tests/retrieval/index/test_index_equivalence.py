@@ -3,7 +3,8 @@
 A vocabulary of eight words makes terms that occur in more than half the passages
 (negative raw idf, replaced by the epsilon floor) and empty passages common. The
 ``machinery`` fixture shrinks the flush, merge, compaction and pruning thresholds so
-that small examples go through segments, merges, compaction and MaxScore pruning.
+that small examples go through segments, merges, compaction, the small-query scoring
+(``accumulate_top``) and, with that one turned off, MaxScore pruning.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from hypothesis import strategies as st
 
 import retrieval.index.bm25 as bm25_module
 import retrieval.index.prune as prune_module
-from retrieval.index import BM25Index, PassageMeta
+import retrieval.index.search as search_module
+from retrieval.index import BM25Index, PassageFilter, PassageMeta
 from tests.retrieval.index.bm25_oracle import assert_matches_reference
 
 VOCAB = [f"w{i}" for i in range(8)]
@@ -46,16 +48,18 @@ ops_st = st.lists(
 )
 
 
-@pytest.fixture(params=["defaults", "small-thresholds"])
+@pytest.fixture(params=["defaults", "small-thresholds", "small-thresholds-pruning"])
 def machinery(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     # Durability is not under test here and fsync dominates the run time of snapshots.
     monkeypatch.setattr(os, "fsync", lambda fd: None)
-    if request.param == "small-thresholds":
+    if request.param.startswith("small-thresholds"):
         monkeypatch.setattr(bm25_module, "FLUSH_SLOTS", 3)
         monkeypatch.setattr(bm25_module, "BULK_MIN", 2)
         monkeypatch.setattr(bm25_module, "BULK_CHUNK", 5)
         monkeypatch.setattr(bm25_module, "COMPACT_MIN_DEAD", 2)
         monkeypatch.setattr(prune_module, "PRUNE_MIN_POSTINGS", 0)
+    if request.param == "small-thresholds-pruning":
+        monkeypatch.setattr(search_module, "TOP_MAX_POSTINGS", -1)
     yield request.param
 
 
@@ -104,6 +108,37 @@ def test_interleaved_changes_keep_statistics_exact(
         for step, op in enumerate(ops):
             index = _apply(index, docs, op, Path(tmp) / f"snap{step}")
             assert_matches_reference(index, docs, query)
+
+
+@PROPERTY
+@given(
+    corpus=corpus_st,
+    query=query_st,
+    removed=st.sets(st.integers(0, 13)),
+    scopes=st.sets(st.integers(0, 2), min_size=1),
+    k=st.integers(1, 4),
+)
+def test_filtered_top_k_is_the_head_of_the_filtered_ranking(
+    machinery: str,
+    corpus: list[list[str]],
+    query: list[str],
+    removed: set[int],
+    scopes: set[int],
+    k: int,
+) -> None:
+    """With removed passages and a scope filter, the top ``k`` are the best ``k`` of the
+    allowed live passages holding a query term, best first, ties by id."""
+    index = BM25Index()
+    index.add_many((i, doc, PassageMeta(scope=i % 3)) for i, doc in enumerate(corpus))
+    for pid in removed:
+        index.remove(pid)
+    live = [i for i in range(len(corpus)) if i not in removed]
+    scores = dict(zip(live, index.get_scores(query, live).tolist(), strict=True))
+    allowed = [i for i in live if i % 3 in scopes and set(corpus[i]) & set(query)]
+    expected = sorted(allowed, key=lambda i: (-scores[i], i))[:k]
+    hits = index.search(query, k, PassageFilter(scopes=frozenset(scopes)))
+    assert [h.passage_id for h in hits] == expected
+    assert [h.score for h in hits] == [scores[i] for i in expected]
 
 
 def _apply(
@@ -155,3 +190,36 @@ def test_term_scores_equal_scoring_each_term_alone(
     assert rows.shape == (len(terms), len(pool))
     for term, row in zip(terms, rows, strict=True):
         assert np.array_equal(row, index.get_scores([term], pool))
+
+
+@PROPERTY
+@given(
+    ops=ops_st,
+    weights=st.dictionaries(
+        st.sampled_from([*VOCAB, "unknown"]), st.floats(-0.5, 3.0), min_size=1, max_size=6
+    ),
+    k=st.integers(1, 25),
+)
+def test_weighted_top_k_is_the_head_of_the_weighted_ranking(
+    machinery: str, ops: list[tuple[object, ...]], weights: dict[str, float], k: int
+) -> None:
+    """``weighted_ids`` returns the best ``k`` of every passage holding a positively
+    weighted term, by ``weighted_scores`` (best first, ties by id), and those scores are
+    the weighted sums of the per-term scores up to rounding."""
+    index = BM25Index()
+    docs: dict[int, list[str]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for step, op in enumerate(ops):
+            index = _apply(index, docs, op, Path(tmp) / f"snap{step}")
+    ids = sorted(docs)
+    wanted = {t for t, w in weights.items() if w > 0}
+    holders = [i for i in ids if set(docs[i]) & wanted]
+    scores = dict(zip(ids, index.weighted_scores(weights, ids).tolist(), strict=True))
+    expected = sorted(holders, key=lambda i: (-scores[i], i))[:k]
+    found, found_scores = index.weighted_ids(weights, k)
+    assert found == expected
+    assert found_scores == [scores[i] for i in expected]
+    rows = index.term_scores(list(weights), ids)
+    for i, pid in enumerate(ids):
+        plain = sum(w * rows[n, i] for n, w in enumerate(weights.values()) if w > 0)
+        assert scores[pid] == pytest.approx(plain, rel=1e-9, abs=1e-12)

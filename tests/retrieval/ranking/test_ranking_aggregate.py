@@ -39,7 +39,6 @@ def test_k_and_ties_keep_best_passage_order() -> None:
     [
         {"feedback_passages": 0},
         {"feedback_terms": 0},
-        {"feedback_pool": 0},
         {"aggregate_depth": 0},
         {"proximity_window": 0},
         {"proximity_depth": 0},

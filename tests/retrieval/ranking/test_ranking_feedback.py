@@ -11,7 +11,12 @@ from hypothesis import strategies as st
 
 from retrieval.index import BM25Index, Hit, PassageFilter, PassageMeta
 from retrieval.ranking import PassageTokens, RankingSettings, feedback_search
-from retrieval.ranking.feedback import document_weights, expansion_terms, rm3_query
+from retrieval.ranking.feedback import (
+    document_weights,
+    expansion_terms,
+    rm3_query,
+    without_common_terms,
+)
 
 Docs = dict[int, list[str]]
 
@@ -72,7 +77,10 @@ def test_feedback_finds_passages_without_the_query_terms() -> None:
     query = ["bank", "japan"]
     plain = [h.passage_id for h in index.search(query, 10)]
     assert 3 not in plain
-    params = RankingSettings(feedback=True, feedback_passages=2, feedback_terms=3)
+    # Every expansion term kept: in six passages, "discount" and "rate" are common.
+    params = RankingSettings(
+        feedback=True, feedback_passages=2, feedback_terms=3, feedback_max_df=1.0
+    )
     expanded = feedback_search(index, query, 10, None, _tokens(CORPUS), params)
     ids = [h.passage_id for h in expanded]
     assert 3 in ids, "the expansion terms (discount, rate) reach passage 3"
@@ -106,7 +114,7 @@ corpora = st.dictionaries(
 @given(docs=corpora, query=st.lists(words, min_size=1, max_size=4), k=st.integers(1, 30))
 def test_full_query_weight_is_plain_bm25(docs: Docs, query: list[str], k: int) -> None:
     index = _index(docs)
-    params = RankingSettings(feedback=True, feedback_query_weight=1.0, feedback_pool=100)
+    params = RankingSettings(feedback=True, feedback_query_weight=1.0)
     got = feedback_search(index, query, k, None, _tokens(docs), params)
     want = index.search(query, k)
     # Same scores in the same order; ids may differ only between near-equal scores,
@@ -116,3 +124,11 @@ def test_full_query_weight_is_plain_bm25(docs: Docs, query: list[str], k: int) -
     plain = dict(zip(ids, index.get_scores(query, ids).tolist(), strict=True))
     for hit in got:
         assert hit.score == pytest.approx(plain[hit.passage_id])
+
+
+def test_common_expansion_terms_are_left_out_but_never_query_terms() -> None:
+    weights = {"bank": 1.4, "rate": 0.3, "said": 0.3, "year": 0.02}
+    share = {"bank": 0.6, "rate": 0.05, "said": 0.4, "year": 0.1}.__getitem__
+    kept = without_common_terms(weights, ["bank"], share, 0.1)
+    assert kept == {"bank": 1.4, "rate": 0.3, "year": 0.02}
+    assert without_common_terms(weights, ["bank"], share, 1.0) == weights
