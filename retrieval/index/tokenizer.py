@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import unicodedata
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from itertools import chain
 
 import regex
 import Stemmer
@@ -46,6 +48,10 @@ _RAW_JOIN = rf"['.,{_APOSTROPHES}\uff07\uff0e\uff0c]"
 _RAW_WORD = regex.compile(rf"([{_CJK}]+)|({_RAW_W}+(?:{_RAW_JOIN}{_RAW_W}+)*)", regex.V1)
 # Periods and commas that are not between two digits split a word.
 _SPLIT = regex.compile(r"(?<!\p{N})[.,]|[.,](?!\p{N})")
+# ``_WORD``'s group 2 on ASCII text, where a letter, digit or mark is [A-Za-z0-9] and
+# no CJK run can occur: ``re`` finds these words several times faster than ``regex``
+# evaluates the set difference of ``_W`` at every character.
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+(?:['.,][A-Za-z0-9]+)*")
 _DIGIT_COMMA = regex.compile(r"(?<=\p{N}),(?=\p{N})")
 
 # Words whose tokens are memoised; the cache is dropped when it grows past this.
@@ -90,7 +96,7 @@ class Tokenizer:
         self._stopwords = load_stopwords(self._language) if stopwords else frozenset()
         self._stemmer = Stemmer.Stemmer(self._language) if stem else None
         self._base_forms = irregular_forms(self._language) if stem else {}
-        self._cache: dict[str, tuple[str, ...]] = {}
+        self._cache = _WordCache(self._word_tokens)
 
     def __getstate__(self) -> dict[str, object]:
         # The stemmer is a C object and the cache is only an accelerator: send options only.
@@ -138,6 +144,12 @@ class Tokenizer:
         return [self._terms(normalized[start:end]) for start, end in spans]
 
     def _terms(self, normalized: str) -> list[str]:
+        if normalized.isascii():
+            # Words only (no CJK run in ASCII), each looked up in C: a known word costs
+            # no Python call, a new one is tokenized by the cache's ``__missing__``.
+            return list(
+                chain.from_iterable(map(self._cache.__getitem__, _ASCII_WORD.findall(normalized)))
+            )
         out: list[str] = []
         cache = self._cache
         for run, word in _WORD.findall(normalized):
@@ -216,6 +228,17 @@ class Tokenizer:
             self._cache.clear()
         self._cache[word] = tokens
         return tokens
+
+
+class _WordCache(dict[str, tuple[str, ...]]):
+    """Tokens of words seen before; a word not seen is tokenized (and kept) on lookup."""
+
+    def __init__(self, tokens_of: Callable[[str], tuple[str, ...]]) -> None:
+        super().__init__()
+        self._tokens_of = tokens_of
+
+    def __missing__(self, word: str) -> tuple[str, ...]:
+        return self._tokens_of(word)
 
 
 def _tokenize_chunk(job: tuple[Tokenizer, list[str]]) -> list[list[str]]:

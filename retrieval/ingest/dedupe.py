@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import operator
+import re
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -72,6 +73,9 @@ _A_LO, _A_HI = _A & np.uint64(0xFFFFFFFF), _A >> np.uint64(32)
 _BLAKE2B_64 = functools.partial(hashlib.blake2b, digest_size=8)
 _DIGEST = operator.methodcaller("digest")
 _WORD = regex.compile(r"[\p{L}\p{N}]+")
+# ``_WORD`` on ASCII text (letters and digits are [A-Za-z0-9]), found by the faster
+# ``re``; ASCII case folding is lower-casing, done once for the whole text.
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
 _EMPTY_SIGNATURE = np.full(MINHASH_PERMUTATIONS, np.iinfo(np.uint32).max, dtype=np.uint32)
 
 
@@ -102,6 +106,8 @@ def canonical_url(url: str | None) -> str | None:
 
 
 def _words(text: str) -> list[str]:
+    if text.isascii():
+        return _ASCII_WORD.findall(text.lower())
     return list(map(str.casefold, _WORD.findall(text)))
 
 

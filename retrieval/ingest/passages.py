@@ -9,6 +9,7 @@ paragraph is usually about one thing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -28,6 +29,11 @@ _MERGE_TAIL_FACTOR = 1.3
 # which is quadratic in the run's length (minutes on a megabyte of punctuation).
 _CJK = r"\p{Han}\p{Hiragana}\p{Katakana}"
 _WORD = regex.compile(rf"[{_CJK}]|(?<![^\s{_CJK}])[^\s{_CJK}]*[\p{{L}}\p{{N}}][^\s{_CJK}]*")
+# ``_WORD`` on ASCII text, where white space is [\t\n\v\f\r ] (Unicode's White_Space),
+# a letter or digit [A-Za-z0-9] and no CJK occurs: ``re`` counts these words faster.
+_ASCII_WORD = re.compile(
+    r"(?<![^\t\n\x0b\x0c\r ])[^\t\n\x0b\x0c\r ]*[A-Za-z0-9][^\t\n\x0b\x0c\r ]*"
+)
 _PARAGRAPH_GAP = regex.compile(r"(?:\r\n|[\n\r\u2028])[^\S\n\r]*(?:\r\n|[\n\r\u2028])|\u2029")
 
 
@@ -49,7 +55,7 @@ class _Group:
 
 def word_count(text: str) -> int:
     """Words as the passage size targets count them."""
-    return len(_WORD.findall(text))
+    return len((_ASCII_WORD if text.isascii() else _WORD).findall(text))
 
 
 def split_passages(

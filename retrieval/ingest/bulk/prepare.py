@@ -15,7 +15,6 @@ from pathlib import Path
 
 from retrieval.config import IngestSettings
 from retrieval.errors import InputError, MalformedRecord, NewsbotError
-from retrieval.index.catch_up import ranking_text
 from retrieval.index.tokenizer import Tokenizer
 from retrieval.ingest.dedupe import band_buckets
 from retrieval.ingest.extract import ExtractedArticle, ExtractOptions, extract_path
@@ -177,5 +176,10 @@ def prepare_one(entry: Labelled, context: Context) -> Item:
     except NewsbotError as exc:
         return IngestOutcome(entry.label, "failed", title=article.title or None, reason=exc.reason)
     tokenize = context.tokenizer.tokenize
-    tokens = tuple(tokenize(ranking_text(prepared.title, p.text)) for p in prepared.passages)
+    # The terms of ``ranking_text(title, text)`` (the title, a line break, the passage):
+    # the title's line adds its own terms before the passage's, since no word and no
+    # normalisation crosses a line break (tests/retrieval/index/test_tokenizer.py), so the
+    # title is tokenized once per article rather than once per passage.
+    title = tokenize(prepared.title)
+    tokens = tuple(title + tokenize(p.text) for p in prepared.passages)
     return Ready(entry.label, prepared, tuple(band_buckets(prepared.minhash)), tokens)

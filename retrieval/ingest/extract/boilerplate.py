@@ -134,18 +134,43 @@ class _Caseless:
     characters are ASCII letters (see ``lowered``), so other text goes to the pattern
     as written. Only whether it matches is reported: the lowered text's groups would
     not be the text's.
+
+    ``needles`` and ``openings`` make most lines cost no search at all: every branch of
+    the pattern needs one of the needles somewhere in the lowered text, or (a branch
+    anchored at the start) one of the openings, or a decimal digit with
+    ``digit_opening``, after leading white space, so a text with none of them cannot
+    match. ``str``'s substring tests run in C and do not
+    re-read the text per branch as the alternation does.
     """
 
-    def __init__(self, pattern: re.Pattern[str]) -> None:
+    def __init__(
+        self,
+        pattern: re.Pattern[str],
+        needles: tuple[str, ...] | None = None,
+        openings: tuple[str, ...] = (),
+        *,
+        digit_opening: bool = False,
+    ) -> None:
         source = pattern.pattern.replace("[A-Z]", "[a-z]")
         if _UPPER_LITERAL.search(source):
             raise ValueError(f"pattern has upper-case letters: {source[:60]}")
         self._pattern = pattern
         self._lower = re.compile(source, pattern.flags & ~re.IGNORECASE)
+        self._needles = needles
+        self._openings = openings
+        self._digit_opening = digit_opening
 
     def found(self, text: str) -> bool:
         low = lowered(text)
-        return bool(self._pattern.search(text) if low is None else self._lower.search(low))
+        if low is None:
+            return bool(self._pattern.search(text))
+        if self._needles is not None and not (
+            any(needle in low for needle in self._needles)
+            or low.lstrip().startswith(self._openings)
+            or (self._digit_opening and low.lstrip()[:1].isdecimal())  # \d: any script's
+        ):
+            return False
+        return bool(self._lower.search(low))
 
 
 # A letter outside an escape ("\S" is one): a case-sensitive literal.
@@ -169,11 +194,82 @@ def lowered(text: str) -> str | None:
     return text.lower()
 
 
-# Only the long alternation of phrases gains: the other patterns open with an anchor
-# or a digit, which ``re`` already skips to quickly.
-_PHRASES_CASELESS = _Caseless(_PHRASES)
+# Only the long alternations of phrases and captions gain: the other patterns open with
+# an anchor or a digit, which ``re`` already skips to quickly.
+# What each branch of _PHRASES needs: a needle anywhere, or (the branches anchored by
+# "^\\s*") an opening. tests/retrieval/ingest/extract/test_fast_paths.py checks that
+# no text matches the pattern without one.
+_PHRASE_NEEDLES = (
+    "click here", "click to tweet", "tap here", "connect with us on", "follow us on",
+    "join us on", "join our ", "join the conversation", "join the discussion",
+    "on our telegram", "on our whatsapp", "on our youtube", "subscribe to our ",
+    "subscribe to the ", "sign up for ", "sign up to ", "newsletter", "download the ",
+    "download our ", "listen to this ", "listen to the ", "syndicated feed",
+    "auto-generated from", "has not been edited by", "all rights reserved",
+    "we use cookies", "by continuing to use", "by continuing to browse",
+    "sharing options", "sharing buttons", "sharing tools", "share panel",
+    "leave a comment", "leave a reply", "post comment", "post a comment",
+    "media playback is ", "this video is ", "this content is ", "javascript",
+    "if you buy ", "if you click ", "if you purchase ", "affiliate link", "we may earn",
+    "we may receive", "tell us what you think", "take our survey", "take this survey",
+    "take the survey",
+)  # fmt: skip
+_PHRASE_OPENINGS = (
+    "also read",
+    "read also",
+    "also see",
+    "see also",
+    "must read",
+    "don't miss",
+    "dont miss",
+    "related",
+    "recommended",
+    "trending",
+    "popular",
+    "more on this",
+    "more from",
+    "most ",
+    "top stories",
+    "latest ",
+    "you may ",
+    "you might ",
+    "more stories",
+    "more in ",
+    "read next",
+    "up next",
+    "what to read next",
+    "topic",
+    "tag",
+    "keyword",
+    "filed ",
+    "categories",
+    "share ",
+    "first published",
+    "disclaimer",
+    "(c)",
+    "\u00a9",
+    "copyright",
+    "terms ",
+    "privacy ",
+    "cookie policy",
+)
+_PHRASES_CASELESS = _Caseless(_PHRASES, _PHRASE_NEEDLES, _PHRASE_OPENINGS)
+# The same for _CAPTION: its branches name a picture, a credit, an agency or a position
+# ("Jo Li, left, ..."), open with "(" or a digit (gallery counters), or (anchored ones)
+# with a credit label.
+_CAPTION_NEEDLES = (
+    "(", "photo", "image", "picture", "credit", "media caption", "getty", "shutterstock",
+    "istock", "left,", "right,", "centre,", "center,", "from left", "back to gallery",
+)  # fmt: skip
+_CAPTION_OPENINGS = ("pic", "illustration", "graphic", "video", "source", "file ")
+_CAPTION_CASELESS = _Caseless(_CAPTION, _CAPTION_NEEDLES, _CAPTION_OPENINGS, digit_opening=True)
+# Lines whose furniture tests are remembered: the HTML cascade tests the same paragraph
+# in several candidates (trafilatura's readings, the cleaner's lines of the same page),
+# and each test is a long alternation searched at every character.
+TESTED_LINES_CACHE = 2048
 
 
+@functools.lru_cache(maxsize=TESTED_LINES_CACHE)
 def is_boilerplate(text: str) -> bool:
     """A line of page furniture: controls, prompts, notices, read times, breadcrumbs."""
     return bool(
@@ -193,9 +289,10 @@ def is_code(text: str, words: int) -> bool:
     return marks >= CODE_MIN_MARKS and marks >= CODE_MARKS_PER_WORD * words
 
 
+@functools.lru_cache(maxsize=TESTED_LINES_CACHE)
 def is_caption(text: str) -> bool:
     """A photo caption or credit line."""
-    return len(text) <= CAPTION_MAX_CHARS and bool(_CAPTION.search(text))
+    return len(text) <= CAPTION_MAX_CHARS and _CAPTION_CASELESS.found(text)
 
 
 def is_breadcrumb(text: str) -> bool:

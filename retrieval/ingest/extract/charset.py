@@ -129,9 +129,12 @@ def _decoded(data: bytes, labels: list[str]) -> str:
             continue
         if codec != "utf-8" and utf8 is not None and not utf8.isascii():
             return utf8  # well-formed multi-byte UTF-8 is never a legacy code page's text
-        text = _strict(data, codec)
+        text = utf8 if codec == "utf-8" else _strict(data, codec)
         if text is not None:
-            return _unless_mojibake(data, text)
+            # Bytes that are well-formed UTF-8 read as UTF-8 by detection too: a UTF-8
+            # declaration that decodes them has nothing to lose to it (mojibake inside
+            # UTF-8, text encoded twice, is no misreading of the bytes).
+            return text if codec == "utf-8" else _unless_mojibake(data, text)
     if utf8 is not None:
         return utf8
     return _guess(data)

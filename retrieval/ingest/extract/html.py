@@ -44,6 +44,12 @@ from retrieval.ingest.extract.html_text import visible_text
 from retrieval.ingest.extract.linewords import word_count
 from retrieval.ingest.extract.model import ExtractedArticle
 from retrieval.ingest.extract.plaintext import extract_lines
+from retrieval.ingest.extract.plaintext_body import (
+    GAP_GROWTH,
+    GAP_GROWTH_CAP,
+    SHORT_COST,
+    densest_run,
+)
 from retrieval.ingest.extract.prose import (
     GOOD_MIN_WORDS,
     HEADER_WINDOW,
@@ -168,8 +174,29 @@ def _trafilatura(
 
 
 def _prose_words(lines: list[str]) -> int:
-    """Words of the page's prose lines: what bounds the cleaner's body."""
-    return sum(len(line.split()) for line in lines if word_count(line) >= GOOD_MIN_WORDS)
+    """Words of the prose lines in the run of lines the cleaner could take at most.
+
+    The cleaner's body is the densest run of prose lines (``plaintext_body``): prose
+    scores its words, other lines cost at least ``SHORT_COST`` and more the longer the
+    gap. Scoring every line of GOOD_MIN_WORDS words or more as prose and every other
+    line at that least cost gives each line at least its real score, so the run found
+    holds the prose the cleaner can reach, without classifying a line; prose elsewhere
+    on the page (teasers, comments) is left out.
+    """
+    counts = [word_count(line) for line in lines]
+    scores = []
+    gap = 0
+    for words in counts:
+        if words >= GOOD_MIN_WORDS:
+            scores.append(float(words))
+            gap = 0
+        else:
+            scores.append(-SHORT_COST - min(GAP_GROWTH * gap, GAP_GROWTH_CAP))
+            gap += 1
+    span = densest_run(scores)
+    if span is None:
+        return 0
+    return sum(len(lines[i].split()) for i in range(*span) if counts[i] >= GOOD_MIN_WORDS)
 
 
 def _link_texts(tree: lxml.html.HtmlElement) -> frozenset[str]:

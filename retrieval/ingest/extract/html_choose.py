@@ -37,6 +37,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from retrieval.ingest.extract.boilerplate import is_boilerplate, is_caption, is_relative_time
 from retrieval.ingest.extract.linewords import word_count
@@ -71,11 +72,11 @@ class Candidate:
     name: str
     paragraphs: tuple[str, ...]
 
-    @property
+    @cached_property
     def words(self) -> int:
         return sum(len(p.split()) for p in self.paragraphs)
 
-    @property
+    @cached_property
     def has_prose(self) -> bool:
         """Whether any paragraph is prose: a list of links and labels is no article."""
         return any(is_prose(p, word_count(p)) for p in self.paragraphs)
@@ -93,13 +94,16 @@ def furniture(paragraph: str, link_texts: frozenset[str]) -> bool:
 
 
 def is_clean(candidate: Candidate, link_texts: frozenset[str]) -> bool:
-    """Rule 1's cheap half: prose, no furniture, most words in prose paragraphs."""
+    """Rule 1's cheap half: prose, no furniture, most words in prose paragraphs.
+
+    The word counts go first: the furniture tests cost the most.
+    """
     if not candidate.has_prose:
         return False
-    if any(furniture(p, link_texts) for p in candidate.paragraphs):
-        return False
     prose = sum(len(p.split()) for p in candidate.paragraphs if word_count(p) >= GOOD_MIN_WORDS)
-    return prose >= MIN_PROSE_SHARE * candidate.words
+    if prose < MIN_PROSE_SHARE * candidate.words:
+        return False
+    return not any(furniture(p, link_texts) for p in candidate.paragraphs)
 
 
 def settled(baseline: Candidate, precision: Candidate, link_texts: frozenset[str]) -> bool:

@@ -49,7 +49,7 @@ class Body:
 def find_body(lines: list[Line], *, exclude: frozenset[int] = frozenset()) -> Body | None:
     """The article body, or None when the page has no prose at all."""
     lines = lines[: _page_end(lines)]
-    span = _densest_run(_scores(lines, exclude))
+    span = densest_run(_scores(lines, exclude))
     if span is None:
         return None
     start, end = span
@@ -155,7 +155,7 @@ def _cost(line: Line, excluded: bool) -> float:
     return BOILER_COST
 
 
-def _densest_run(scores: list[float]) -> tuple[int, int] | None:
+def densest_run(scores: list[float]) -> tuple[int, int] | None:
     """Maximum-sum contiguous run (Kadane); None when no score is positive."""
     best, best_span = 0.0, None
     total, start = 0.0, 0

@@ -163,3 +163,38 @@ _FOLDABLE = st.text(
 def test_normalize_folds_as_one_translate_would(text: str) -> None:
     expected = unicodedata.normalize("NFKC", text).translate(tokenizer_module._FOLD).casefold()
     assert tokenizer_module._normalize(text) == expected
+
+
+_ASCII_PIECES = st.one_of(
+    st.text(alphabet=st.characters(max_codepoint=127), max_size=12),
+    st.sampled_from(["U.S.", "1,750", "3.5", "Korea's", "don't", "end.Next", "a,b", "`x`", " "]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ASCII_PIECES, max_size=10).map("".join))
+def test_ascii_terms_are_the_general_pattern_terms(text: str) -> None:
+    """The ASCII fast path finds the words the general pattern finds."""
+    tok = Tokenizer()
+    normalized = tokenizer_module._normalize(text)
+    expected: list[str] = []
+    for run, word in tokenizer_module._WORD.findall(normalized):
+        expected.extend(tokenizer_module._bigrams(run) if run else tok._word_tokens(word))
+    assert tok.tokenize(text) == expected
+
+
+_MIXED = st.text(
+    alphabet=st.one_of(
+        st.characters(codec="utf-8", exclude_categories=("Cs",)),
+        st.sampled_from(["\u0301", "\u200b", "\uff21", "한", "国", "’", " ", "\n", ".", "A"]),
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_MIXED, _MIXED)
+def test_a_title_line_adds_its_own_terms(title: str, passage: str) -> None:
+    """What bulk ingest relies on to tokenize an article's title once for its passages."""
+    tok = Tokenizer()
+    assert tok.tokenize(f"{title}\n{passage}") == tok.tokenize(title) + tok.tokenize(passage)

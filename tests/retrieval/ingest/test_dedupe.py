@@ -88,3 +88,11 @@ def test_mersenne_reduction_is_the_remainder(values: list[int]) -> None:
     edges = [0, 1, 2**61 - 2, 2**61 - 1, 2**61, 2**62, 2**63, 2**64 - 2, 2**64 - 1]
     x = np.array(values + edges, dtype=np.uint64)
     assert (_mod_mersenne(x.copy()) == x % _MERSENNE).all()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_ascii_words_are_the_general_words(text: str) -> None:
+    from retrieval.ingest import dedupe
+
+    assert dedupe._words(text) == list(map(str.casefold, dedupe._WORD.findall(text)))

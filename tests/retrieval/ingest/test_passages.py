@@ -124,3 +124,11 @@ def test_passage_properties(
         single = len(sentence_texts(draft.text)) == 1
         is_last = index == len(drafts) - 1
         assert words <= max_words or single or (is_last and words <= 1.3 * max_words)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_ascii_word_count_is_the_general_count(text: str) -> None:
+    from retrieval.ingest import passages
+
+    assert passages.word_count(text) == len(passages._WORD.findall(text))

@@ -7,6 +7,7 @@ text when that is the same as ignoring case.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import lxml.html
@@ -15,12 +16,14 @@ import trafilatura
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from trafilatura.metadata import extract_author
 from trafilatura.settings import Document
 
 from retrieval.ingest.extract import boilerplate as bp
 from retrieval.ingest.extract import html as html_module
 from retrieval.ingest.extract import plaintext_meta
 from retrieval.ingest.extract.html import extract_html, parse_html
+from retrieval.ingest.extract.html_meta import markup_author
 from retrieval.ingest.extract.html_text import _BLOCKS, _INVISIBLE, visible_text
 
 PAGE = """<html lang="en"><head><title>T</title><script>var x = 1;</script></head><body>
@@ -140,3 +143,95 @@ def test_lowered_refuses_text_with_other_cased_letters() -> None:
     assert bp.lowered("Click HERE — “now”") == "click here — “now”"
     assert bp.lowered("CLİCK HERE") is None
     assert bp.lowered("Straße") is None
+
+
+def _pattern_phrases(pattern: re.Pattern[str]) -> list[str]:
+    """Runs of one to three consecutive words of a pattern's source, spaced: most of its
+    branches' literal text (and some letters of its escapes)."""
+    words = re.findall(r"[a-z'-]+", pattern.pattern.lower())
+    return sorted({" ".join(words[i : i + n]) for n in (1, 2, 3) for i in range(len(words))})
+
+
+# Lines made of the words of the phrase and caption patterns, so that many match.
+_PATTERN_PIECES = st.one_of(
+    st.sampled_from(_pattern_phrases(bp._PHRASES) + _pattern_phrases(bp._CAPTION)),
+    st.sampled_from([" ", " ", "  ", ":", "(", ")", ", ", "©", "…", "...", "1", "12", " / "]),
+    st.sampled_from(["\u0663", "\u0665", "\u00b2", "\u2003"]),
+    st.sampled_from(["\n", "A", "Getty", "Image", "PHOTO", "İ", "ſ", "K", "\t", "of", "by"]),
+    st.text(max_size=3),
+)
+_PATTERN_LINES = st.lists(_PATTERN_PIECES, max_size=8).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_PATTERN_LINES)
+def test_needle_prefilters_never_hide_a_match(text: str) -> None:
+    assert bp._PHRASES_CASELESS.found(text) == bool(bp._PHRASES.search(text))
+    assert bp._CAPTION_CASELESS.found(text) == bool(bp._CAPTION.search(text))
+    stripped = f"  {text.strip()}"
+    assert bp._PHRASES_CASELESS.found(stripped) == bool(bp._PHRASES.search(stripped))
+
+
+def test_needle_prefilters_agree_on_every_fixture_line(fixtures: Path) -> None:
+    lines = [
+        line.strip()
+        for path in sorted(fixtures.iterdir())
+        if path.is_file()
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
+    ]
+    assert lines
+    for line in lines:
+        assert bp._PHRASES_CASELESS.found(line) == bool(bp._PHRASES.search(line)), line
+        assert bp._CAPTION_CASELESS.found(line) == bool(bp._CAPTION.search(line)), line
+
+
+def test_needle_prefilters_agree_on_the_patterns_own_phrases() -> None:
+    templates = (
+        "{}", "  {} x", "x {}", "{}: Jo Li", ", {}, ", "({}: x)", "1 {} 2", "{}s: x",
+        "({} / Jo Li)", "Jo Li, {}, and Al Ba", "{} credit: x", "x {} survey",
+        "\u0663 {} \u0665x", "\u0663 / \u0665", " 2 of 9{}",
+    )  # fmt: skip
+    phrases = _pattern_phrases(bp._PHRASES) + _pattern_phrases(bp._CAPTION)
+    for phrase in phrases:
+        for text in (t.format(phrase) for t in templates):
+            assert bp._PHRASES_CASELESS.found(text) == bool(bp._PHRASES.search(text)), text
+            assert bp._CAPTION_CASELESS.found(text) == bool(bp._CAPTION.search(text)), text
+
+
+_AUTHOR_TAGS = ["div", "span", "a", "p", "section", "time", "figure", "h3", "strong", "author"]
+_AUTHOR_ATTRIBUTES = [
+    "", 'class="author"', 'class="author-name"', 'class="post-byline"', 'class="byl"',
+    'class="sidebar"', 'class="comments"', 'class="print-only"', 'class="title"',
+    'id="author"', 'id="comments-1"', 'id="Author-box"', 'itemprop="author"',
+    'itemprop="author name"', 'rel="author"', 'data-component="Byline"',
+    'data-component="FigureBox"', 'data-testid="AuthorCard"', 'class="writer quote"',
+]  # fmt: skip
+_AUTHOR_TEXTS = ["", "By Ana Ruiz", "Jo Li", "x", "12 May 2024", "Staff writer and editor"]
+
+
+@st.composite
+def _author_markup(draw: st.DrawFn, depth: int = 0) -> str:
+    tag = draw(st.sampled_from(_AUTHOR_TAGS))
+    attributes = draw(st.sampled_from(_AUTHOR_ATTRIBUTES))
+    inner = [draw(st.sampled_from(_AUTHOR_TEXTS))]
+    if depth < 3:
+        inner += draw(st.lists(_author_markup(depth + 1), max_size=3))
+    if draw(st.booleans()):
+        inner.append("<rel>me</rel>")
+    tail = draw(st.sampled_from(_AUTHOR_TEXTS))
+    return f"<{tag} {attributes}>{''.join(inner)}</{tag}>{tail}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_author_markup(), min_size=1, max_size=4))
+def test_markup_author_is_trafilaturas(parts: list[str]) -> None:
+    tree = parse_html(f"<html><body>{''.join(parts)}</body></html>")
+    assert tree is not None
+    assert markup_author(tree) == extract_author(tree)
+
+
+def test_markup_author_is_trafilaturas_on_every_fixture_page(fixtures: Path) -> None:
+    for page in _pages(fixtures):
+        tree = parse_html(page)
+        assert tree is not None
+        assert markup_author(tree) == extract_author(tree)
