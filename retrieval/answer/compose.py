@@ -66,10 +66,11 @@ def make_snippet(
     """The passage's sentences richest in query terms, within ``limit`` characters."""
     wanted = set(tokens)
     spans = split_sentences(text) or []
+    terms = tokenizer.tokenize_spans(text, [(span.start, span.end) for span in spans])
     best_start = 0
     best_hits = -1
-    for i, span in enumerate(spans):
-        hits = len(wanted.intersection(tokenizer.tokenize(text[span.start : span.end])))
+    for i, sentence_terms in enumerate(terms):
+        hits = len(wanted.intersection(sentence_terms))
         if hits > best_hits:
             best_start, best_hits = i, hits
     if spans:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
+from hypothesis import given
+from hypothesis import strategies as st
+
 from retrieval.answer.question import analyze
 from retrieval.answer.sentence_choice import rank_sentences, refers_back
-from retrieval.answer.story_choice import read_story, story_scores
+from retrieval.answer.story_choice import StoryText, read_story, story_scores
 from retrieval.index.tokenizer import Tokenizer
 
 TOKENIZER = Tokenizer()
@@ -103,3 +108,21 @@ def test_story_whose_sentence_holds_the_question_terms_wins_a_tie() -> None:
     focus = analyze("Where did the dockers strike?", TOKENIZER).focus
     one, other = story_scores(focus, [together, apart], lambda t: 1.0, k1=1.2, b=0.75)
     assert one > other
+
+
+@given(
+    st.lists(st.lists(st.sampled_from(["ab", "cd", "ef", "gh"]), max_size=6), max_size=5),
+    st.lists(st.sampled_from(["ab", "cd", "ef", "gh"]), max_size=4),
+)
+def test_a_pair_is_adjacent_terms_within_one_sentence(
+    sentences: list[list[str]], title: list[str]
+) -> None:
+    """``has_pair`` agrees with the adjacent pairs of the title and of each sentence,
+    never across two sentences."""
+    story = StoryText(
+        body="", spans=(), terms=tuple(map(tuple, sentences)), title_terms=tuple(title)
+    )
+    expected = {p for terms in (title, *sentences) for p in pairwise(terms)}
+    for a in ["ab", "cd", "ef", "gh"]:
+        for c in ["ab", "cd", "ef", "gh"]:
+            assert story.has_pair(a, c) == ((a, c) in expected)
