@@ -33,6 +33,7 @@ import re
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -112,6 +113,7 @@ def main() -> int:
             articles = {a.external_id: a for a in session.query(Article)}
             ranker = service.ranker(session)
             where = ranking.build_filter(session, Scope(None), SearchFilters())
+            fetch = partial(ranking.load_texts, session)
             pool = max(service.settings.index.candidates, depth)
             for q in questions:
                 question = analyze(q["question"], service.tokenizer)
@@ -130,7 +132,7 @@ def main() -> int:
                 gold = q["story_id"]
                 passage_ranks.append(ids.index(gold) + 1 if gold in ids else None)
                 rescored = rerank_stories(
-                    question, stories, reader, service.index, wanted=STORY_POOL
+                    question, stories, reader, fetch, service.index, wanted=STORY_POOL
                 )
                 rescored_ids = [c.hit.best.article.external_id for c in rescored]
                 rescored_ranks.append(
@@ -138,7 +140,7 @@ def main() -> int:
                 )
                 candidates.append((rescored_ids, [c.score for c in rescored]))
 
-                story = reader.read(articles[gold])
+                (story,) = reader.read_many([articles[gold]], fetch)
                 patterns = [p for a in q["answers"] if (p := score.answer_pattern(a))]
                 ours = [s.index for s in rank_sentences(question, story)]
                 theirs = b2_order(score, q["question"], story)
@@ -186,7 +188,7 @@ def articles_text(config: Path) -> dict[str, str]:
         with service.unit_of_work() as session:
             out: dict[str, str] = {}
             for article in session.query(Article):
-                story = reader.read(article)
+                (story,) = reader.read_many([article], partial(ranking.load_texts, session))
                 lead = [
                     story.sentence(i) for i in range(min(DENSE_LEAD_SENTENCES, len(story.spans)))
                 ]

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, ParamSpec, TypeVar
 
@@ -429,6 +430,7 @@ class NewsService:
                 stories,
                 self.tokenizer,
                 self._stories_read,
+                partial(search.load_texts, session),
                 self.index,
                 self.settings.answer,
                 offset=offset,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from retrieval.answer.question import Question, analyze
@@ -21,7 +21,7 @@ from retrieval.answer.story_choice import StoryText, read_story, story_scores
 from retrieval.config import AnswerSettings
 from retrieval.index import BM25Index
 from retrieval.index.tokenizer import Tokenizer
-from retrieval.ranking.stories import StoryHit
+from retrieval.ranking.stories import ArticleText, StoryHit
 from retrieval.results import Answer, AnswerSentence, Citation, cite_article
 from retrieval.store.models import Article
 from retrieval.text.sentences import split_sentences, unpack_spans
@@ -146,6 +146,7 @@ def compose_answer(
     stories: Sequence[StoryHit],
     tokenizer: Tokenizer,
     reader: StoryReader,
+    fetch: TextFetch,
     index: BM25Index,
     settings: AnswerSettings,
     *,
@@ -163,7 +164,7 @@ def compose_answer(
     scores near enough to the best story is listed as related.
     """
     question = analyze(query, tokenizer)
-    ranked = rerank_stories(question, stories, reader, index, wanted=offset + limit)
+    ranked = rerank_stories(question, stories, reader, fetch, index, wanted=offset + limit)
     page = ranked[offset : offset + limit]
     if not page:
         return compose_news(
@@ -212,40 +213,57 @@ class _Candidate:
     score: float
 
 
+# Reads candidate articles' bodies and sentence offsets by id, in one query (the
+# caller's session: ``retrieval.ranking.stories.load_texts``).
+TextFetch = Callable[[Sequence[int]], Mapping[int, ArticleText]]
+
+
 class StoryReader:
     """Stories' lead articles as sentences with their terms, the most recent kept.
 
-    Reading an article (sentence splitting, tokenising) is most of an answer's cost,
-    and a server's questions keep coming back to the same few stories. Stored articles
-    do not change, and the key holds the text itself, so an entry cannot go stale.
+    Reading an article (its body from the database, tokenising) is most of an answer's
+    cost, and a server's questions keep coming back to the same few stories. Stored
+    articles do not change; an entry is keyed by the article's id, title and content
+    hash, so an id reused for another article cannot find a stale entry.
     """
 
     def __init__(self, tokenizer: Tokenizer, size: int = STORY_CACHE_SIZE) -> None:
         self._tokenizer = tokenizer
         self._size = size
-        self._cache: OrderedDict[tuple[str, str], StoryText] = OrderedDict()
+        self._cache: OrderedDict[tuple[int, str, str], StoryText] = OrderedDict()
         self._lock = threading.Lock()
 
-    def read(self, article: Article) -> StoryText:
-        key = (article.title, article.body)
+    def read_many(self, articles: Sequence[Article], fetch: TextFetch) -> list[StoryText]:
+        """Each article read, the ones not kept fetched together."""
+        keys = [(a.id, a.title, a.content_hash) for a in articles]
+        texts: dict[tuple[int, str, str], StoryText] = {}
         with self._lock:
-            text = self._cache.get(key)
-            if text is not None:
-                self._cache.move_to_end(key)
-                return text
-        spans = unpack_spans(article.sentence_spans)
-        text = read_story(article.title, article.body, self._tokenizer, spans)
-        with self._lock:
-            self._cache[key] = text
-            while len(self._cache) > self._size:
-                self._cache.popitem(last=False)
-        return text
+            for key in keys:
+                text = self._cache.get(key)
+                if text is not None:
+                    self._cache.move_to_end(key)
+                    texts[key] = text
+        missing = [a for a, key in zip(articles, keys, strict=True) if key not in texts]
+        if missing:
+            stored = fetch([a.id for a in missing])
+            for article in missing:
+                # An article deleted since the ranking read it reads as empty.
+                found = stored.get(article.id)
+                body, spans = (found.body, found.sentence_spans) if found else ("", None)
+                key = (article.id, article.title, article.content_hash)
+                texts[key] = read_story(article.title, body, self._tokenizer, unpack_spans(spans))
+            with self._lock:
+                self._cache.update(texts)
+                while len(self._cache) > self._size:
+                    self._cache.popitem(last=False)
+        return [texts[key] for key in keys]
 
 
 def rerank_stories(
     question: Question,
     stories: Sequence[StoryHit],
     reader: StoryReader,
+    fetch: TextFetch,
     index: BM25Index,
     *,
     wanted: int,
@@ -254,7 +272,7 @@ def rerank_stories(
     ``STORY_POOL`` (or ``wanted``, when more) as whole articles; stories past those are
     not read."""
     pool = stories[: max(STORY_POOL, wanted)]
-    texts = [reader.read(s.best.article) for s in pool]
+    texts = reader.read_many([s.best.article for s in pool], fetch)
     scores = story_scores(question.focus, texts, index.idf, k1=index.k1, b=index.b)
     ranked = sorted(zip(pool, texts, scores, strict=True), key=lambda c: -c[2])
     return [_Candidate(hit, text, score) for hit, text, score in ranked[:wanted]]

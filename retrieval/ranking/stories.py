@@ -29,6 +29,14 @@ MAX_RANK_ROUNDS = 4
 
 
 @dataclass(frozen=True)
+class ArticleText:
+    """What an answer reads of a candidate story's article beyond its row's metadata."""
+
+    body: str
+    sentence_spans: bytes | None
+
+
+@dataclass(frozen=True)
 class PassageHit:
     passage: Passage
     score: float
@@ -91,14 +99,38 @@ def build_filter(session: Session, scope: Scope, filters: SearchFilters) -> Pass
 
 
 def load_hits(session: Session, scored: Sequence[tuple[int, float]]) -> list[PassageHit]:
-    """Passages with their articles for (passage id, score) pairs, in the given order."""
+    """Passages with their articles for (passage id, score) pairs, in the given order.
+
+    The articles come without their bodies, signatures and sentence offsets (most of
+    an article row's bytes): ranking and citations read titles, sources and passages,
+    and an answer reads the bodies of its few candidate stories through ``load_texts``.
+    """
     ids = [pid for pid, _ in scored]
+    article = joinedload(Passage.article)
     rows = session.scalars(
-        select(Passage).where(Passage.id.in_(ids)).options(joinedload(Passage.article))
+        select(Passage)
+        .where(Passage.id.in_(ids))
+        .options(
+            article.defer(Article.body),
+            article.defer(Article.minhash),
+            article.defer(Article.sentence_spans),
+        )
     ).all()
     by_id = {p.id: p for p in rows}
     # A passage deleted since the index last caught up is simply skipped.
     return [PassageHit(by_id[pid], score) for pid, score in scored if pid in by_id]
+
+
+def load_texts(session: Session, article_ids: Sequence[int]) -> dict[int, ArticleText]:
+    """Articles' bodies and stored sentence offsets, in one query."""
+    if not article_ids:
+        return {}
+    rows = session.execute(
+        select(Article.id, Article.body, Article.sentence_spans).where(
+            Article.id.in_(list(article_ids))
+        )
+    ).all()
+    return {aid: ArticleText(body, spans) for aid, body, spans in rows}
 
 
 def group_stories(hits: Sequence[PassageHit]) -> list[StoryHit]:

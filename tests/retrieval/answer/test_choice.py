@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import pairwise
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from retrieval.answer.compose import StoryReader
 from retrieval.answer.question import analyze
 from retrieval.answer.sentence_choice import rank_sentences, refers_back
 from retrieval.answer.story_choice import StoryText, read_story, story_scores
 from retrieval.index.tokenizer import Tokenizer
+from retrieval.ranking.stories import ArticleText
+from retrieval.store.models import Article
 
 TOKENIZER = Tokenizer()
 
@@ -126,3 +130,27 @@ def test_a_pair_is_adjacent_terms_within_one_sentence(
     for a in ["ab", "cd", "ef", "gh"]:
         for c in ["ab", "cd", "ef", "gh"]:
             assert story.has_pair(a, c) == ((a, c) in expected)
+
+
+def test_the_story_reader_fetches_only_unread_articles_in_one_call() -> None:
+    """Bodies are read from the store once per article, together for an answer's
+    candidates, and a kept article is not fetched again."""
+    body = "The council approved the plan on Monday. Work starts in May."
+    bodies = {1: ArticleText(body, None), 2: ArticleText("Rain fell all week.", None)}
+    calls: list[list[int]] = []
+
+    def fetch(ids: Sequence[int]) -> dict[int, ArticleText]:
+        calls.append(list(ids))
+        return {i: bodies[i] for i in ids if i in bodies}
+
+    reader = StoryReader(Tokenizer())
+    first, second = (Article(id=i, title=f"Story {i}", content_hash=f"h{i}") for i in (1, 2))
+    texts = reader.read_many([first, second], fetch)
+    assert calls == [[1, 2]]
+    assert texts[0].sentence(1) == "Work starts in May."
+    assert reader.read_many([second, first], fetch)[1] is texts[0]
+    assert calls == [[1, 2]], "kept articles are not fetched again"
+    # An article deleted since the ranking read it reads as an empty story.
+    gone = Article(id=3, title="Story 3", content_hash="h3")
+    (empty,) = reader.read_many([gone], fetch)
+    assert calls[-1] == [3] and empty.spans == ()
