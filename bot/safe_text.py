@@ -35,8 +35,13 @@ Marks = Sequence[tuple[int, int]]
 
 # Zero-width positions where a ZWSP breaks a mention: after "@" of @everyone/@here,
 # after "<@" of user and role mentions, after "<#" of channel mentions.
+# A text that ends in the start of a mention ("@every", "<@12") is broken there too:
+# rendered text is joined to other words ("{prefix}news"), which could complete it.
 _MENTION_BREAKS = re.compile(
-    r"(?<=@)(?=everyone|here)|(?<=<@)(?=[!&]?\d+>)|(?<=<#)(?=\d+>)", re.IGNORECASE
+    r"(?<=@)(?=everyone|here)|(?<=<@)(?=[!&]?\d+>)|(?<=<#)(?=\d+>)"
+    r"|(?<=@)(?=(?:e|ev|eve|ever|every|everyo|everyon|h|he|her)?\Z)"
+    r"|(?<=<@)(?=[!&]?\d*\Z)|(?<=<#)(?=\d*\Z)",
+    re.IGNORECASE,
 )
 # Bidirectional embeddings, overrides and isolates: they reorder the text after them.
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -69,6 +74,8 @@ def _neutralise(text: str, marks: Marks) -> tuple[str, list[tuple[int, int]]]:
         if char not in _BIDI_CONTROLS:
             out.append(char)
     before.append(len(out))
+    if len(text) in breaks:  # the text ends in "@" or "<@": nothing may complete it
+        out.append(ZWSP)
     after.append(len(out))
     moved = [(after[s], before[e]) for s, e in spans]
     return "".join(out), moved

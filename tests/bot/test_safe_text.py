@@ -29,6 +29,14 @@ def test_mentions_are_broken_with_a_zero_width_space(raw: str) -> None:
     assert out.replace(ZWSP, "") == raw.replace("_", "\\_")
 
 
+@pytest.mark.parametrize("raw", ["ends in @every", "ends in @", "ask <@12", "see <#9", "@He"])
+@pytest.mark.parametrize("follow", ["one", "re", "3>", "everyone"])
+def test_a_text_ending_in_part_of_a_mention_cannot_be_completed(raw: str, follow: str) -> None:
+    """Rendered text is joined to other words (the help's "{prefix}news"): a mention cut
+    in half at its end must stay broken whatever follows."""
+    assert live_mentions(render_rich(raw) + follow) == []
+
+
 def test_markdown_is_escaped() -> None:
     out = render_rich("**bold** _it_ `code` ~~s~~ ||spoiler|| # not a heading")
     assert out == (
