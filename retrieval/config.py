@@ -14,16 +14,12 @@ rather than silently ignored.
 from __future__ import annotations
 
 import dataclasses
-import logging
 import os
-import tomllib
 import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import platformdirs
 
 from retrieval.digest.settings import DigestSettings
 from retrieval.errors import ConfigError
@@ -54,6 +50,8 @@ def data_dir() -> Path:
     override = os.environ.get(ENV_DATA_DIR, "").strip()
     if override:
         return Path(override).expanduser()
+    import platformdirs
+
     return platformdirs.user_data_path(APP_NAME, appauthor=False)
 
 
@@ -226,6 +224,8 @@ def _build(base: Any, data: dict[str, Any], prefix: str) -> Any:
     retired = {name for name in data if f"{prefix}{name}" in RETIRED_SETTINGS}
     for name in sorted(retired):
         key = f"{prefix}{name}"
+        import logging
+
         logging.getLogger(__name__).warning("%s is ignored: %s", key, RETIRED_SETTINGS[key])
     data = {name: value for name, value in data.items() if name not in retired}
     unknown = sorted(set(data) - known)
@@ -287,6 +287,8 @@ def load_settings(explicit: str | os.PathLike[str] | None = None) -> Settings:
     path = resolve_config_path(explicit)
     data: dict[str, Any] = {}
     if path is not None:
+        import tomllib
+
         try:
             with path.open("rb") as handle:
                 data = tomllib.load(handle)

@@ -40,6 +40,14 @@ def test_settings_module_loads_no_feature() -> None:
     assert not {m for m in loaded if m.startswith(FEATURES)}
 
 
+def test_importing_the_settings_defers_what_only_loading_needs() -> None:
+    """The TOML reader, the platform's directories and logging load when a file is
+    read, the default data directory is asked for or a warning is written, not when a
+    process imports the settings."""
+    loaded = _modules_loaded_by("import retrieval.config")
+    assert not {"tomllib", "platformdirs", "logging"} & loaded
+
+
 def test_loading_default_settings_loads_no_feature() -> None:
     loaded = _modules_loaded_by(
         "from retrieval.config import Settings, settings_from_mapping\nsettings_from_mapping({})"
