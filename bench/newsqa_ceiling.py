@@ -39,7 +39,7 @@ from types import ModuleType
 from typing import Any
 
 from bench.common import SHARED
-from retrieval.answer.compose import STORY_POOL, StoryReader, rerank_stories
+from retrieval.answer.compose import STORY_POOL, StoryReader, TextFetch, rerank_stories
 from retrieval.answer.question import analyze
 from retrieval.answer.sentence_choice import rank_sentences
 from retrieval.answer.story_choice import StoryText
@@ -150,6 +150,7 @@ def main() -> int:
                     hits = [holds_answer(score, story.sentence(i), patterns) for i in order[:3]]
                     tally[f"{name}@1"] += bool(hits[:1] and hits[0])
                     tally[f"{name}@3"] += any(hits)
+            leads = lead_texts(list(articles.values()), reader, fetch) if args.dense else {}
     finally:
         service.close()
 
@@ -170,7 +171,7 @@ def main() -> int:
     print(_type_row("all", total))
 
     if args.dense:
-        dense_story_choice(questions, candidates, articles_text(config))
+        dense_story_choice(questions, candidates, leads)
     return 0
 
 
@@ -180,22 +181,15 @@ def _type_row(name: str, tally: Counter[str]) -> str:
     return f"| {name} | {n} | " + " | ".join(cells) + " |"
 
 
-def articles_text(config: Path) -> dict[str, str]:
+def lead_texts(
+    articles: Sequence[Article], reader: StoryReader, fetch: TextFetch
+) -> dict[str, str]:
     """Each story's title and lead, the text the embedding model reads."""
-    service = NewsService.open(load_settings(config))
-    reader = StoryReader(service.tokenizer)
-    try:
-        with service.unit_of_work() as session:
-            out: dict[str, str] = {}
-            for article in session.query(Article):
-                (story,) = reader.read_many([article], partial(ranking.load_texts, session))
-                lead = [
-                    story.sentence(i) for i in range(min(DENSE_LEAD_SENTENCES, len(story.spans)))
-                ]
-                out[article.external_id] = " ".join([article.title, *lead])
-            return out
-    finally:
-        service.close()
+    out: dict[str, str] = {}
+    for article, story in zip(articles, reader.read_many(articles, fetch), strict=True):
+        lead = [story.sentence(i) for i in range(min(DENSE_LEAD_SENTENCES, len(story.spans)))]
+        out[article.external_id or str(article.id)] = " ".join([article.title, *lead])
+    return out
 
 
 def dense_story_choice(

@@ -243,17 +243,18 @@ class StoryReader:
                 if text is not None:
                     self._cache.move_to_end(key)
                     texts[key] = text
-        missing = [a for a, key in zip(articles, keys, strict=True) if key not in texts]
+        missing = [(a, key) for a, key in zip(articles, keys, strict=True) if key not in texts]
         if missing:
-            stored = fetch([a.id for a in missing])
-            for article in missing:
+            stored = fetch([a.id for a, _ in missing])
+            fresh: dict[tuple[int, str, str], StoryText] = {}
+            for article, key in missing:
                 # An article deleted since the ranking read it reads as empty.
                 found = stored.get(article.id)
                 body, spans = (found.body, found.sentence_spans) if found else ("", None)
-                key = (article.id, article.title, article.content_hash)
-                texts[key] = read_story(article.title, body, self._tokenizer, unpack_spans(spans))
+                fresh[key] = read_story(article.title, body, self._tokenizer, unpack_spans(spans))
+            texts.update(fresh)
             with self._lock:
-                self._cache.update(texts)
+                self._cache.update(fresh)
                 while len(self._cache) > self._size:
                     self._cache.popitem(last=False)
         return [texts[key] for key in keys]
