@@ -76,6 +76,8 @@ class QueryPlan:
     rows: list[NDArray[np.int64]]  # per segment: row of each term there, -1 if absent
     pending: list[tuple[NDArray[np.int32], NDArray[np.float64]]]
     postings: list[int]  # postings of each term over all segments and the tail
+    # Per term: (segment, first posting, end) of each segment holding it, in order.
+    spans: list[list[tuple[Segment, int, int]]]
 
 
 def make_plan(view: ScoringView, query: Sequence[tuple[int, float]]) -> QueryPlan:
@@ -99,14 +101,17 @@ def make_plan(view: ScoringView, query: Sequence[tuple[int, float]]) -> QueryPla
     # A query holds a few terms: their postings are counted in Python, which costs
     # less than the half-dozen numpy calls that would count them as arrays.
     counts = [0] * len(terms)
+    spans: list[list[tuple[Segment, int, int]]] = [[] for _ in terms]
     for seg, seg_rows in zip(view.segments, rows, strict=True):
         ptr = seg.ptr
         for j, row in enumerate(seg_rows.tolist()):
             if row >= 0:
-                counts[j] += int(ptr[row + 1]) - int(ptr[row])
+                lo, hi = int(ptr[row]), int(ptr[row + 1])
+                counts[j] += hi - lo
+                spans[j].append((seg, lo, hi))
     for j, (slots, _) in enumerate(pending):
         counts[j] += len(slots)
-    return QueryPlan(terms, idf, repeats, sequence, rows, pending, counts)
+    return QueryPlan(terms, idf, repeats, sequence, rows, pending, counts, spans)
 
 
 def contributions(
@@ -144,10 +149,8 @@ def blocks(
     view: ScoringView, plan: QueryPlan, j: int
 ) -> Iterator[tuple[NDArray[np.int32], NDArray[np.unsignedinteger]]]:
     """(slots, impact codes) of term ``j`` in each segment holding it."""
-    for seg, seg_rows in zip(view.segments, plan.rows, strict=True):
-        row = int(seg_rows[j])
-        if row >= 0:
-            yield seg.block(row)
+    for seg, lo, hi in plan.spans[j]:
+        yield seg.slots[lo:hi], seg.codes[lo:hi]
 
 
 @dataclass(frozen=True)
