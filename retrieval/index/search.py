@@ -131,13 +131,13 @@ def contributions(
         table = factor * view.weights
     for slots, codes in blocks(view, plan, j):
         if table is None and out is not None:
-            mine = np.take(view.weights, codes, out=out[: len(codes)])
+            mine = view.weights.take(codes, out=out[: len(codes)])
             mine *= factor  # the same product as factor * weight: multiplication commutes
             yield slots, mine
         elif table is None:
             yield slots, factor * view.weights[codes]
         elif out is not None:
-            yield slots, np.take(table, codes, out=out[: len(codes)])
+            yield slots, table.take(codes, out=out[: len(codes)])
         else:
             yield slots, table[codes]
     if plan.pending and len(plan.pending[j][0]):

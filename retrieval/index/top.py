@@ -73,11 +73,15 @@ def accumulate_top(
     lower bound of the k-th best overall: only slots reaching it are read back, and
     every slot of the true top ``k`` (ties included) does.
     """
-    lists: list[list[NDArray[np.int32]]] = [[] for _ in plan.terms]
+    lists: list[list[NDArray[np.intp]]] = [[] for _ in plan.terms]
     count = 0
     for j in plan.sequence:
         first_time = not lists[j]
-        for slots, contrib in contributions(view, plan, j, plan.idf[j], work):
+        for block, contrib in contributions(view, plan, j, plan.idf[j], work):
+            # Indexes of numpy's own index type: with int32 ones, every scatter and
+            # gather below converts them first (at 100k passages, p50 of the 200
+            # titles 0.261 ms with int32, 0.250 ms with one conversion per block).
+            slots = block.astype(np.intp)
             # Into zeros, adding assigns (0.0 + x is x), and faster than assigning.
             np.add.at(sums, slots, contrib)
             if first_time:
@@ -90,14 +94,18 @@ def accumulate_top(
         theta = _lower_bound(sums, lists, plan.postings, k, admit)
         if scan:
             # Every contribution is positive: the touched slots are the positive ones.
-            held = np.flatnonzero(sums >= theta if theta > 0.0 else sums > 0.0).astype(np.int32)
+            held = (sums >= theta if theta > 0.0 else sums > 0.0).nonzero()[0]
         else:
             picked = [
                 slots[sums[slots] >= theta]
                 for j in _terms_to_read(view, plan, lists, theta)
                 for slots in lists[j]
             ]
-            held = _distinct(np.concatenate(picked)) if picked else np.zeros(0, dtype=np.int32)
+            # One block of one term holds distinct slots, ascending: nothing to sort.
+            if len(picked) < 2:
+                held = picked[0] if picked else np.zeros(0, dtype=np.intp)
+            else:
+                held = _distinct(np.concatenate(picked))
         if admit is not None and len(held):
             held = held[admit(held)]
         return Candidates(held.astype(np.int32), sums[held])
@@ -110,7 +118,7 @@ def accumulate_top(
                     sums[slots] = 0.0
 
 
-def _distinct(slots: NDArray[np.int32]) -> NDArray[np.int32]:
+def _distinct(slots: NDArray[np.intp]) -> NDArray[np.intp]:
     """The distinct slots, ascending (a sort: numpy's hashing ``unique`` is slower)."""
     ordered = np.sort(slots)
     if len(ordered) < 2:
@@ -122,7 +130,7 @@ def _distinct(slots: NDArray[np.int32]) -> NDArray[np.int32]:
 
 
 def _terms_to_read(
-    view: ScoringView, plan: QueryPlan, lists: list[list[NDArray[np.int32]]], theta: float
+    view: ScoringView, plan: QueryPlan, lists: list[list[NDArray[np.intp]]], theta: float
 ) -> list[int]:
     """Terms whose postings may hold a slot scoring ``theta`` or more: a slot holding
     only terms whose bounds add up to less than ``theta`` cannot, so the terms with the
@@ -154,7 +162,7 @@ def _left_out(by_size: list[int], bounds: list[float], theta: float) -> set[int]
 
 def _lower_bound(
     sums: NDArray[np.float64],
-    lists: list[list[NDArray[np.int32]]],
+    lists: list[list[NDArray[np.intp]]],
     sizes: list[int],
     k: int,
     admit: Admit,
@@ -169,8 +177,9 @@ def _lower_bound(
         slots = lists[j][0] if len(lists[j]) == 1 else np.concatenate(lists[j])
         probe = slots if admit is None else slots[admit(slots)]
         if len(probe) >= k:
-            scores = sums[probe]
-            return float(np.partition(scores, len(scores) - k)[len(scores) - k])
+            scores = sums[probe]  # a copy: partitioned in place
+            scores.partition(len(scores) - k)
+            return float(scores[len(scores) - k])
     return -np.inf
 
 
