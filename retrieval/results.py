@@ -14,11 +14,27 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    # Only read here, never imported at run time: the results stay free of the ORM.
-    from retrieval.store.models import Article
+
+class CitableArticle(Protocol):
+    """What a citation reads of an article: a stored row (``store.models.Article``) or
+    the lighter record a ranking loads (``ranking.stories.ArticleCard``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def source_name(self) -> str | None: ...
+    @property
+    def url(self) -> str | None: ...
+    @property
+    def published(self) -> datetime | None: ...
+    @property
+    def published_offset(self) -> int | None: ...
+    @property
+    def external_id(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -152,7 +168,7 @@ class Trend:
 # Building results from stored articles ------------------------------------------------
 
 
-def published_local(article: Article) -> datetime | None:
+def published_local(article: CitableArticle) -> datetime | None:
     """Publication time in the publisher's own zone when it is known."""
     if article.published is None:
         return None
@@ -162,7 +178,7 @@ def published_local(article: Article) -> datetime | None:
     return article.published.astimezone(zone)
 
 
-def other_source(article: Article) -> OtherSource:
+def other_source(article: CitableArticle) -> OtherSource:
     """``article`` as another outlet carrying a cited story."""
     return OtherSource(
         article_id=article.id,
@@ -176,12 +192,12 @@ def other_source(article: Article) -> OtherSource:
 
 def cite_article(
     n: int,
-    article: Article,
+    article: CitableArticle,
     *,
     snippet: str,
     marks: tuple[tuple[int, int], ...] = (),
     score: float = 0.0,
-    also: Iterable[Article] = (),
+    also: Iterable[CitableArticle] = (),
 ) -> Citation:
     """Citation ``[n]`` of ``article``, quoting ``snippet``; ``also`` are other outlets
     carrying the same story."""

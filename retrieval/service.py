@@ -465,17 +465,13 @@ class NewsService:
     def search_passages(
         self, query: str, *, scope: Scope, limit: int = 10, filters: SearchFilters | None = None
     ) -> list[search.PassageHit]:
-        """Ranked passages with scores (the ``newsbot search`` view); detached from the session."""
+        """Ranked passages with scores (the ``newsbot search`` view), as plain records."""
         tokens = search.query_tokens(self.tokenizer, query)
         with self.unit_of_work() as session:
             passage_filter = search.build_filter(session, scope, filters or SearchFilters())
             with self._lock:
                 found = self.index.search(tokens, limit, passage_filter)
-            hits = search.load_hits(session, [(h.passage_id, h.score) for h in found])
-            for hit in hits:
-                _ = hit.article.source_name  # load before the session closes
-            session.expunge_all()
-            return hits
+            return search.load_hits(session, [(h.passage_id, h.score) for h in found])
 
     def rank_articles(self, query: str, *, k: int) -> list[tuple[str, float]]:
         """Articles (external id, else id) ranked by their passages: TREC runs."""

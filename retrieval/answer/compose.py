@@ -21,9 +21,8 @@ from retrieval.answer.story_choice import StoryText, read_story, story_scores
 from retrieval.config import AnswerSettings
 from retrieval.index import BM25Index
 from retrieval.index.tokenizer import Tokenizer
-from retrieval.ranking.stories import ArticleText, StoryHit
+from retrieval.ranking.stories import ArticleCard, ArticleText, StoryHit
 from retrieval.results import Answer, AnswerSentence, Citation, cite_article
-from retrieval.store.models import Article
 from retrieval.text.sentences import split_sentences, unpack_spans
 
 ELLIPSIS = "…"
@@ -233,7 +232,7 @@ class StoryReader:
         self._cache: OrderedDict[tuple[int, str, str], StoryText] = OrderedDict()
         self._lock = threading.Lock()
 
-    def read_many(self, articles: Sequence[Article], fetch: TextFetch) -> list[StoryText]:
+    def read_many(self, articles: Sequence[ArticleCard], fetch: TextFetch) -> list[StoryText]:
         """Each article read, the ones not kept fetched together."""
         keys = [(a.id, a.title, a.content_hash) for a in articles]
         texts: dict[tuple[int, str, str], StoryText] = {}

@@ -193,8 +193,9 @@ class Tokenizer:
         return _merge(spans)
 
     def _tokens_of_raw(self, raw: str) -> Iterator[str]:
+        cache = self._cache
         for run, word in _WORD.findall(_normalize(raw)):
-            yield from _bigrams(run) if run else self._word_tokens(word)
+            yield from _bigrams(run) if run else cache[word]
 
     def _cjk_spans(
         self, raw: str, start: int, tokens: Collection[str]

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session
 
 from retrieval.errors import QueryError
 from retrieval.index import PassageFilter
@@ -36,13 +37,67 @@ class ArticleText:
     sentence_spans: bytes | None
 
 
+@dataclass(frozen=True, slots=True)
+class ArticleCard:
+    """What ranking, answers and citations read of a ranked passage's article: its row's
+    metadata without the body, signature and sentence offsets (most of its bytes).
+
+    A plain record read by one query, not an ORM entity: building a few dozen entities
+    with their identity map and attribute state cost more than the ranking itself, and a
+    record stays readable after the session closes.
+    """
+
+    id: int
+    title: str
+    source_name: str | None
+    url: str | None
+    published: datetime | None
+    published_offset: int | None
+    external_id: str | None
+    story_id: int | None
+    content_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class PassageRow:
+    id: int
+    text: str
+    article: ArticleCard
+
+
+# A ranked passage's row, in ``PassageRow`` then ``ArticleCard`` field order; built once
+# with the ids as an expanding parameter, since building the statement per call cost
+# about as much as running it.
+_HITS = (
+    select(
+        Passage.id,
+        Passage.text,
+        Article.id,
+        Article.title,
+        Source.name,
+        Article.url,
+        Article.published,
+        Article.published_offset,
+        Article.external_id,
+        Article.story_id,
+        Article.content_hash,
+    )
+    .join(Article, Passage.article_id == Article.id)
+    .outerjoin(Source, Article.source_id == Source.id)
+    .where(Passage.id.in_(bindparam("ids", expanding=True)))
+)
+_TEXTS = select(Article.id, Article.body, Article.sentence_spans).where(
+    Article.id.in_(bindparam("ids", expanding=True))
+)
+
+
 @dataclass(frozen=True)
 class PassageHit:
-    passage: Passage
+    passage: PassageRow
     score: float
 
     @property
-    def article(self) -> Article:
+    def article(self) -> ArticleCard:
         return self.passage.article
 
 
@@ -56,9 +111,9 @@ class StoryHit:
     def best(self) -> PassageHit:
         return self.hits[0]
 
-    def articles(self) -> list[Article]:
+    def articles(self) -> list[ArticleCard]:
         """Distinct articles of the story among the hits, best first."""
-        seen: dict[int, Article] = {}
+        seen: dict[int, ArticleCard] = {}
         for hit in self.hits:
             seen.setdefault(hit.article.id, hit.article)
         return list(seen.values())
@@ -101,22 +156,18 @@ def build_filter(session: Session, scope: Scope, filters: SearchFilters) -> Pass
 def load_hits(session: Session, scored: Sequence[tuple[int, float]]) -> list[PassageHit]:
     """Passages with their articles for (passage id, score) pairs, in the given order.
 
-    The articles come without their bodies, signatures and sentence offsets (most of
-    an article row's bytes): ranking and citations read titles, sources and passages,
-    and an answer reads the bodies of its few candidate stories through ``load_texts``.
+    The articles come without their bodies: ranking and citations read titles, sources
+    and passages, and an answer reads the bodies of its few candidate stories through
+    ``load_texts``.
     """
-    ids = [pid for pid, _ in scored]
-    article = joinedload(Passage.article)
-    rows = session.scalars(
-        select(Passage)
-        .where(Passage.id.in_(ids))
-        .options(
-            article.defer(Article.body),
-            article.defer(Article.minhash),
-            article.defer(Article.sentence_spans),
-        )
-    ).all()
-    by_id = {p.id: p for p in rows}
+    rows = session.execute(_HITS, {"ids": [pid for pid, _ in scored]}).all()
+    cards: dict[int, ArticleCard] = {}
+    by_id: dict[int, PassageRow] = {}
+    for pid, text, article_id, *meta in rows:
+        card = cards.get(article_id)
+        if card is None:
+            card = cards[article_id] = ArticleCard(article_id, *meta)
+        by_id[pid] = PassageRow(pid, text, card)
     # A passage deleted since the index last caught up is simply skipped.
     return [PassageHit(by_id[pid], score) for pid, score in scored if pid in by_id]
 
@@ -125,11 +176,7 @@ def load_texts(session: Session, article_ids: Sequence[int]) -> dict[int, Articl
     """Articles' bodies and stored sentence offsets, in one query."""
     if not article_ids:
         return {}
-    rows = session.execute(
-        select(Article.id, Article.body, Article.sentence_spans).where(
-            Article.id.in_(list(article_ids))
-        )
-    ).all()
+    rows = session.execute(_TEXTS, {"ids": list(article_ids)}).all()
     return {aid: ArticleText(body, spans) for aid, body, spans in rows}
 
 

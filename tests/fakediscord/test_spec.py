@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fakediscord.spec import DiscordSpec, load_spec, normalise, spec_or_none
+from tests.fakediscord.validation import CALLBACK_ROUTE, Validation
 
 CALLBACK = "/interactions/1/tok/callback"
 
@@ -111,3 +112,18 @@ def test_more_than_25_autocomplete_choices_are_refused(spec: DiscordSpec) -> Non
     choices = [{"name": f"n{n}", "value": f"v{n}"} for n in range(26)]
     verdict = spec.check("POST", CALLBACK, {"type": 8, "data": {"choices": choices}})
     assert verdict is not None and not verdict.ok
+
+
+def test_a_deferred_check_refuses_the_same_body_after_the_run(spec: DiscordSpec) -> None:
+    validation = Validation(spec=spec, deferred=True)
+    good = {"type": 4, "data": {"content": "hi", "allowed_mentions": {"parse": []}}}
+    bad = {"type": 4, "data": {"embeds": [{"title": "t", "color": "#ff0000"}]}}
+    assert validation.check("POST", CALLBACK, CALLBACK_ROUTE, good, ()) == []
+    assert validation.check("POST", CALLBACK, CALLBACK_ROUTE, bad, ()) == []
+    assert validation.checked == 0 and not validation.rejected
+
+    refused = validation.check_deferred()
+    assert [r.request for r in refused] == [f"POST {CALLBACK}"]
+    assert any("color" in p for p in refused[0].problems)
+    assert validation.checked == 2 and validation.rejected == refused
+    assert validation.check_deferred() == []  # each body is checked once

@@ -6,6 +6,11 @@ either is answered with Discord's 400 "Invalid Form Body" naming the JSON path a
 rule, and is kept in ``rejected`` so the test that produced it fails even if the client
 swallowed the error. ``checked`` counts the bodies validated against the description,
 so a test can prove the gate was on.
+
+A load benchmark may defer the description check (``deferred``): checking a body
+against the description costs the fake more than the bot spends producing it, and
+the fake shares the machine with the bot it measures, so the bodies are kept and
+checked after the timed run (``check_deferred``); the rules are still checked at once.
 """
 
 from __future__ import annotations
@@ -55,6 +60,8 @@ class Validation:
     spec: DiscordSpec | None = field(default_factory=spec_or_none)
     checked: int = 0
     rejected: list[Rejection] = field(default_factory=list)
+    deferred: bool = False
+    pending: list[tuple[str, str, Any]] = field(default_factory=list)
 
     def rule_problems(self, route: str, body: Any, files: tuple[RecordedFile, ...]) -> list[str]:
         """What the rules module says of a body sent to ``route`` (a fake route template)."""
@@ -85,15 +92,35 @@ class Validation:
         """Every problem of one request body ([] when Discord would accept it)."""
         problems: list[str] = []
         if self.spec is not None and body is not None:
-            verdict = self.spec.check(method, path, body)
-            if verdict is not None:
-                self.checked += 1
-                problems += [f"openapi {verdict.operation}: {p}" for p in verdict.problems]
+            if self.deferred:
+                self.pending.append((method, path, body))
+            else:
+                problems += self._description_problems(method, path, body)
         if body is not None or files:
             problems += self.rule_problems(route, body, files)
         if problems:
             self.rejected.append(Rejection(f"{method} {path}", tuple(problems)))
         return problems
+
+    def check_deferred(self) -> list[Rejection]:
+        """Check the bodies kept while ``deferred`` against the description; the refused
+        ones are returned (and kept in ``rejected``)."""
+        pending, self.pending = self.pending, []
+        refused = []
+        for method, path, body in pending:
+            problems = self._description_problems(method, path, body)
+            if problems:
+                refused.append(Rejection(f"{method} {path}", tuple(problems)))
+        self.rejected.extend(refused)
+        return refused
+
+    def _description_problems(self, method: str, path: str, body: Any) -> list[str]:
+        assert self.spec is not None
+        verdict = self.spec.check(method, path, body)
+        if verdict is None:
+            return []
+        self.checked += 1
+        return [f"openapi {verdict.operation}: {p}" for p in verdict.problems]
 
     def assert_clean(self) -> None:
         """Fail with every body the gate refused (call once the client is done); each
