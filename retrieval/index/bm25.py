@@ -38,18 +38,17 @@ from retrieval.index.search import (
     ScoringView,
     accumulate,
     accumulate_dense,
-    accumulate_top,
     lookup,
     make_plan,
     prefer_dense,
-    prefer_top,
-    ranked,
+    ranked_lists,
     ranked_with_predicate,
     sorted_scores,
 )
 from retrieval.index.segments import Segment, merge_segments, merge_tail
 from retrieval.index.slotmap import SlotMap
 from retrieval.index.snapshot import load_snapshot, save_snapshot
+from retrieval.index.top import accumulate_top, prefer_top
 from retrieval.index.types import Hit, PassageMeta, meta_rows
 
 # Pending passages written out as one segment once this many slots accumulate.
@@ -256,8 +255,7 @@ class BM25Index:
             slots, scores = ranked_with_predicate(cand, passage, k, allowed)
             return [int(passage[s]) for s in slots], list(scores)
         cand = self._candidates(view, plan, k, allowed, weighted=weighted)
-        top_slots, top_scores = ranked(cand, passage, k)
-        return passage[top_slots].tolist(), top_scores.tolist()
+        return ranked_lists(cand, passage, k)
 
     def _candidates(
         self, view: ScoringView, plan: QueryPlan, k: int, allowed: Allowed, *, weighted: bool
@@ -271,7 +269,7 @@ class BM25Index:
             sums = self._buffers.sums(self._columns.capacity, size)
             work = self._buffers.work(max(plan.postings))
             return self._admitted(accumulate_dense(view, plan, sums, work), admit)
-        if prefer_top(plan):
+        if prefer_top(plan, size):
             sums = self._buffers.sums(self._columns.capacity, size)
             work = self._buffers.work(max(plan.postings))
             return accumulate_top(view, plan, sums, work, k, self._live(admit))

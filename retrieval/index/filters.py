@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,8 +38,10 @@ class PassageFilter:
 
 # What ``BM25Index.search`` accepts as ``allowed``: passage ids, a filter, or a predicate.
 Allowed: TypeAlias = Collection[int] | PassageFilter | Callable[[int], bool] | None
+# Slot numbers: int32 as stored in the postings, or numpy's index type.
+SlotArray: TypeAlias = NDArray[np.signedinteger[Any]]
 # Which slots may be returned (live, allowed); None admits every slot.
-Admit: TypeAlias = Callable[[NDArray[np.int32]], NDArray[np.bool_]] | None
+Admit: TypeAlias = Callable[[SlotArray], NDArray[np.bool_]] | None
 
 
 def _member(values: NDArray[np.int64], allowed: frozenset[int]) -> NDArray[np.bool_]:
@@ -48,9 +50,7 @@ def _member(values: NDArray[np.int64], allowed: frozenset[int]) -> NDArray[np.bo
     return np.isin(values, np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
 
 
-def filter_mask(
-    spec: PassageFilter, columns: Columns, slots: NDArray[np.int32]
-) -> NDArray[np.bool_]:
+def filter_mask(spec: PassageFilter, columns: Columns, slots: SlotArray) -> NDArray[np.bool_]:
     """Which of ``slots`` pass ``spec`` (liveness is checked by the caller)."""
     keep = np.ones(len(slots), dtype=bool)
     if spec.scopes is not None:
@@ -66,7 +66,7 @@ def filter_mask(
     return keep
 
 
-def slot_set_mask(allowed_slots: NDArray[np.int64], slots: NDArray[np.int32]) -> NDArray[np.bool_]:
+def slot_set_mask(allowed_slots: NDArray[np.int64], slots: SlotArray) -> NDArray[np.bool_]:
     """Which of ``slots`` are in the sorted array ``allowed_slots``."""
     if len(allowed_slots) == 0:
         return np.zeros(len(slots), dtype=bool)

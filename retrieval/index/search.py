@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from retrieval.index.filters import Admit
 from retrieval.index.impacts import tf_weight
 from retrieval.index.pending import Pending
 from retrieval.index.segments import Segment
@@ -34,27 +33,15 @@ DENSE_MIN_TERMS = 12
 # with RM3 queries for the top 50, one pass takes p50 2.2 ms against 2.6 ms pruned at
 # 100k passages (about 0.5M postings), but 21.9 ms against 4.7 ms at 1M (several M).
 WEIGHTED_DENSE_MAX_POSTINGS = 1 << 20
-# Up to this many postings in all, a query is scored exhaustively by ``accumulate_top``
-# rather than pruned: measured at 1M passages (200 title queries, top 10, CPU time,
-# the thresholds alternated in one process), p50 1.64 ms at 64k against 1.87 ms with
-# pruning from 50k postings and 2.07 ms at 128k; at 100k passages both ways cost the
-# same above 50k postings.
-TOP_MAX_POSTINGS = 1 << 16
 # An idf at least this large makes every contribution a positive float (no underflow).
 MIN_POSITIVE_IDF = 1e-100
 # Growth factor of the candidate window when a predicate rejects ranked passages.
 _PREDICATE_WIDEN = 4
-# Terms tried for the lower bound of ``accumulate_top`` (a filter may admit too few
-# slots of the shortest): a try costs one admission test of a term's postings.
-_PROBE_TRIES = 3
-# Relative slack on the bound test of ``accumulate_top``, far above float64 rounding.
-_BOUND_MARGIN = 1e-9
-# ``accumulate_top`` computes per-term bounds (a dozen numpy calls) only when the
-# largest list it could then skip reading holds at least this many postings.
-_TIGHT_BOUND_POSTINGS = 4096
 # Candidates are read back by scanning the whole score buffer once more than one slot
 # in this many was touched: cheaper than gathering and sorting that many slots.
 _DENSE_COLLECT = 4
+# Candidates up to this many are ranked in Python (``ranked_lists``).
+_PYTHON_RANK_MAX = 64
 
 
 @dataclass(frozen=True)
@@ -89,6 +76,8 @@ class QueryPlan:
     rows: list[NDArray[np.int64]]  # per segment: row of each term there, -1 if absent
     pending: list[tuple[NDArray[np.int32], NDArray[np.float64]]]
     postings: list[int]  # postings of each term over all segments and the tail
+    # Per term: (segment, first posting, end) of each segment holding it, in order.
+    spans: list[list[tuple[Segment, int, int]]]
 
 
 def make_plan(view: ScoringView, query: Sequence[tuple[int, float]]) -> QueryPlan:
@@ -109,14 +98,20 @@ def make_plan(view: ScoringView, query: Sequence[tuple[int, float]]) -> QueryPla
     ids = np.array(terms, dtype=np.int64)
     rows = [seg.locate(ids) for seg in view.segments]
     pending = [view.pending_weights(t) for t in terms] if view.pending.postings else []
-    counts = np.zeros(len(terms), dtype=np.int64)
+    # A query holds a few terms: their postings are counted in Python, which costs
+    # less than the half-dozen numpy calls that would count them as arrays.
+    counts = [0] * len(terms)
+    spans: list[list[tuple[Segment, int, int]]] = [[] for _ in terms]
     for seg, seg_rows in zip(view.segments, rows, strict=True):
-        found = np.flatnonzero(seg_rows >= 0)
-        rows_here = seg_rows[found]
-        counts[found] += seg.ptr[rows_here + 1] - seg.ptr[rows_here]
+        ptr = seg.ptr
+        for j, row in enumerate(seg_rows.tolist()):
+            if row >= 0:
+                lo, hi = int(ptr[row]), int(ptr[row + 1])
+                counts[j] += hi - lo
+                spans[j].append((seg, lo, hi))
     for j, (slots, _) in enumerate(pending):
         counts[j] += len(slots)
-    return QueryPlan(terms, idf, repeats, sequence, rows, pending, counts.tolist())
+    return QueryPlan(terms, idf, repeats, sequence, rows, pending, counts, spans)
 
 
 def contributions(
@@ -136,13 +131,13 @@ def contributions(
         table = factor * view.weights
     for slots, codes in blocks(view, plan, j):
         if table is None and out is not None:
-            mine = np.take(view.weights, codes, out=out[: len(codes)])
+            mine = view.weights.take(codes, out=out[: len(codes)])
             mine *= factor  # the same product as factor * weight: multiplication commutes
             yield slots, mine
         elif table is None:
             yield slots, factor * view.weights[codes]
         elif out is not None:
-            yield slots, np.take(table, codes, out=out[: len(codes)])
+            yield slots, table.take(codes, out=out[: len(codes)])
         else:
             yield slots, table[codes]
     if plan.pending and len(plan.pending[j][0]):
@@ -154,10 +149,8 @@ def blocks(
     view: ScoringView, plan: QueryPlan, j: int
 ) -> Iterator[tuple[NDArray[np.int32], NDArray[np.unsignedinteger]]]:
     """(slots, impact codes) of term ``j`` in each segment holding it."""
-    for seg, seg_rows in zip(view.segments, plan.rows, strict=True):
-        row = int(seg_rows[j])
-        if row >= 0:
-            yield seg.block(row)
+    for seg, lo, hi in plan.spans[j]:
+        yield seg.slots[lo:hi], seg.codes[lo:hi]
 
 
 @dataclass(frozen=True)
@@ -245,113 +238,6 @@ def upper_bounds(view: ScoringView, plan: QueryPlan) -> NDArray[np.float64]:
     return np.asarray(best * np.array(plan.idf) * np.array(plan.repeats), dtype=np.float64)
 
 
-def accumulate_top(
-    view: ScoringView,
-    plan: QueryPlan,
-    sums: NDArray[np.float64],
-    work: NDArray[np.float64],
-    k: int,
-    admit: Admit,
-) -> Candidates:
-    """Admitted slots holding a query term that may be among the top ``k``, exact
-    scores, without reading back every touched slot.
-
-    Every contribution is added into ``sums`` (all zero on entry and exit) with
-    ``np.add.at`` in query order, as ``accumulate_dense`` does, so each slot's sum is
-    rank_bm25's. Only the postings are touched, never the whole buffer, which is what
-    makes a small query cheap on any index size. The scores of the term with the
-    fewest postings are full scores of real passages, so the k-th best of them is a
-    lower bound of the k-th best overall: only slots reaching it are read back, and
-    every slot of the true top ``k`` (ties included) does.
-    """
-    lists: list[list[NDArray[np.int32]]] = [[] for _ in plan.terms]
-    for n, j in enumerate(plan.sequence):
-        first_time = not lists[j]
-        for slots, contrib in contributions(view, plan, j, plan.idf[j], work):
-            if n == 0:  # a term's blocks hold distinct slots: the first term assigns
-                sums[slots] = contrib
-            else:
-                np.add.at(sums, slots, contrib)
-            if first_time:
-                lists[j].append(slots)
-    slot_lists = [slots for term in lists for slots in term]
-    try:
-        theta = _lower_bound(sums, lists, k, admit)
-        picked = [
-            slots[sums[slots] >= theta]
-            for j in _terms_to_read(view, plan, lists, theta)
-            for slots in lists[j]
-        ]
-        held = _distinct(np.concatenate(picked)) if picked else np.zeros(0, dtype=np.int32)
-        if admit is not None and len(held):
-            held = held[admit(held)]
-        return Candidates(held.astype(np.int32), sums[held])
-    finally:
-        for slots in slot_lists:
-            sums[slots] = 0.0
-
-
-def _distinct(slots: NDArray[np.int32]) -> NDArray[np.int32]:
-    """The distinct slots, ascending (a sort: numpy's hashing ``unique`` is slower)."""
-    ordered = np.sort(slots)
-    if len(ordered) < 2:
-        return ordered
-    keep = np.empty(len(ordered), dtype=bool)
-    keep[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
-    return ordered[keep]
-
-
-def _terms_to_read(
-    view: ScoringView, plan: QueryPlan, lists: list[list[NDArray[np.int32]]], theta: float
-) -> list[int]:
-    """Terms whose postings may hold a slot scoring ``theta`` or more: a slot holding
-    only terms whose bounds add up to less than ``theta`` cannot, so the terms with the
-    most postings are left out while their bounds allow (MaxScore's argument, which
-    needs every contribution positive). The free bound (a term-frequency factor never
-    exceeds k1 + 1) is tried first, the per-term one when a large list is at stake."""
-    everything = list(range(len(plan.terms)))
-    if theta <= 0.0 or len(everything) < 2 or not dense_applies(plan):
-        return everything
-    sizes = [sum(map(len, term)) for term in lists]
-    by_size = sorted(everything, key=lambda j: -sizes[j])
-    loose = [(view.k1 + 1.0) * plan.idf[j] * plan.repeats[j] for j in everything]
-    left_out = _left_out(by_size, loose, theta)
-    if not left_out and sizes[by_size[0]] >= _TIGHT_BOUND_POSTINGS:
-        left_out = _left_out(by_size, upper_bounds(view, plan).tolist(), theta)
-    return [j for j in everything if j not in left_out]
-
-
-def _left_out(by_size: list[int], bounds: list[float], theta: float) -> set[int]:
-    """The largest terms, in order, while their bounds add up to less than ``theta``."""
-    left_out, spent = set(), 0.0
-    for j in by_size[:-1]:
-        if spent + bounds[j] >= theta - abs(theta) * _BOUND_MARGIN:
-            break
-        spent += bounds[j]
-        left_out.add(j)
-    return left_out
-
-
-def _lower_bound(
-    sums: NDArray[np.float64], lists: list[list[NDArray[np.int32]]], k: int, admit: Admit
-) -> float:
-    """The k-th best admitted full score among the slots of one term (its blocks hold
-    distinct slots): the term with the fewest postings and ``k`` admitted ones, trying
-    the ``_PROBE_TRIES`` shortest with at least ``k``; minus infinity when none has.
-    A whole term, not one block: in an index of many segments a small segment's block
-    would give a weak bound and leave most postings to read back."""
-    sizes = [sum(map(len, term)) for term in lists]
-    long_enough = sorted((j for j, size in enumerate(sizes) if size >= k), key=sizes.__getitem__)
-    for j in long_enough[:_PROBE_TRIES]:
-        slots = lists[j][0] if len(lists[j]) == 1 else np.concatenate(lists[j])
-        probe = slots if admit is None else slots[admit(slots)]
-        if len(probe) >= k:
-            scores = sums[probe]
-            return float(np.partition(scores, len(scores) - k)[len(scores) - k])
-    return -np.inf
-
-
 def dense_applies(plan: QueryPlan) -> bool:
     """Whether ``accumulate_dense`` can tell touched slots by sign (every idf positive)."""
     return bool(plan.terms) and min(plan.idf) >= MIN_POSITIVE_IDF
@@ -397,6 +283,21 @@ def ranked(
         slots, scores = slots[chosen], scores[chosen]
     order = np.lexsort((passage[slots], -scores))
     return slots[order].astype(np.int64), scores[order]
+
+
+def ranked_lists(
+    cand: Candidates, passage: NDArray[np.int64], want: int
+) -> tuple[list[int], list[float]]:
+    """``ranked`` as lists of passage ids and scores. Up to ``_PYTHON_RANK_MAX``
+    candidates are sorted as Python pairs, in fewer steps than numpy's partition and
+    lexsort take for so few."""
+    if len(cand.slots) > _PYTHON_RANK_MAX:
+        slots, scores = ranked(cand, passage, want)
+        return passage[slots].tolist(), scores.tolist()
+    # (-score, passage id) ascending: best first, ties by passage id; -(-x) is x.
+    scores, ids = (-cand.scores).tolist(), passage[cand.slots].tolist()
+    pairs = sorted(zip(scores, ids, strict=True))[:want]
+    return [p for _, p in pairs], [-s for s, _ in pairs]
 
 
 def ranked_with_predicate(
@@ -525,9 +426,3 @@ def prefer_dense(plan: QueryPlan, k: int, size: int, *, weighted: bool = False) 
     if weighted:
         return postings <= WEIGHTED_DENSE_MAX_POSTINGS
     return len(plan.terms) >= DENSE_MIN_TERMS
-
-
-def prefer_top(plan: QueryPlan) -> bool:
-    """Whether ``accumulate_top`` should score the query rather than pruning: when its
-    postings are too few for pruning to pay for its bookkeeping (``TOP_MAX_POSTINGS``)."""
-    return sum(plan.postings) <= TOP_MAX_POSTINGS

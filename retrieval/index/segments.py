@@ -50,9 +50,9 @@ class Segment:
         if len(self.terms) == 0:
             return np.full(len(term_ids), -1, dtype=np.int64)
         # In the terms' own type: a wider key would make numpy copy the whole dictionary.
-        pos = np.searchsorted(self.terms, term_ids.astype(self.terms.dtype))
-        pos_c = np.minimum(pos, len(self.terms) - 1)
-        return np.where(self.terms[pos_c] == term_ids, pos_c, -1).astype(np.int64)
+        pos = np.searchsorted(self.terms, term_ids.astype(self.terms.dtype, copy=False))
+        # ``clip`` reads the last term for a position past the end, which cannot match.
+        return np.where(self.terms.take(pos, mode="clip") == term_ids, pos, -1)
 
     def block(self, row: int) -> tuple[NDArray[np.int32], NDArray[np.unsignedinteger]]:
         """Slots and codes of the postings in ``row`` of ``terms``."""

@@ -4,7 +4,8 @@ A vocabulary of eight words makes terms that occur in more than half the passage
 (negative raw idf, replaced by the epsilon floor) and empty passages common. The
 ``machinery`` fixture shrinks the flush, merge, compaction and pruning thresholds so
 that small examples go through segments, merges, compaction, the small-query scoring
-(``accumulate_top``) and, with that one turned off, MaxScore pruning.
+(``accumulate_top``, reading its candidates back by a scan of the buffer or, with
+that turned off, posting by posting) and, with it turned off, MaxScore pruning.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from hypothesis import strategies as st
 import retrieval.index.bm25 as bm25_module
 import retrieval.index.prune as prune_module
 import retrieval.index.search as search_module
+import retrieval.index.top as top_module
 from retrieval.index import BM25Index, PassageFilter, PassageMeta
 from tests.retrieval.index.bm25_oracle import assert_matches_reference
 
@@ -48,7 +50,9 @@ ops_st = st.lists(
 )
 
 
-@pytest.fixture(params=["defaults", "small-thresholds", "small-thresholds-pruning"])
+@pytest.fixture(
+    params=["defaults", "small-thresholds", "small-thresholds-pruning", "small-thresholds-gather"]
+)
 def machinery(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     # Durability is not under test here and fsync dominates the run time of snapshots.
     monkeypatch.setattr(os, "fsync", lambda fd: None)
@@ -59,7 +63,14 @@ def machinery(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
         monkeypatch.setattr(bm25_module, "COMPACT_MIN_DEAD", 2)
         monkeypatch.setattr(prune_module, "PRUNE_MIN_POSTINGS", 0)
     if request.param == "small-thresholds-pruning":
-        monkeypatch.setattr(search_module, "TOP_MAX_POSTINGS", -1)
+        monkeypatch.setattr(top_module, "TOP_MAX_POSTINGS", -1)
+        monkeypatch.setattr(top_module, "TOP_ALL_MAX_SLOTS", -1)
+    if request.param == "small-thresholds-gather":
+        # Candidates read back and the buffer reset posting by posting, not by scans,
+        # and ranked with numpy however few.
+        monkeypatch.setattr(top_module, "_SCAN_SHARE", 0)
+        monkeypatch.setattr(top_module, "_FILL_SHARE", 0)
+        monkeypatch.setattr(search_module, "_PYTHON_RANK_MAX", -1)
     yield request.param
 
 
