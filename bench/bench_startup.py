@@ -4,8 +4,9 @@ Each case runs ``--runs`` times as a fresh process, alternating cases so that a
 change in the machine's load hits all of them alike; the bench prints the median wall
 time and the median CPU time (user + system, from the child's resource usage). The
 peer in the same run is the bare interpreter (``python -c pass``), the floor under any
-command. The database is the README's: the shipped ``samples/`` ingested once into a
-throwaway data directory.
+command, and the import of the two dependencies every command that reads the database
+and the index loads (SQLAlchemy with its ORM, and numpy). The database is the
+README's: the shipped ``samples/`` ingested once into a throwaway data directory.
 
 ``--tree DIR`` also measures another checkout of the project, alternating with this
 one run by run (a before/after in one run), with this interpreter and its installed
@@ -41,6 +42,9 @@ def cases(tree: Path) -> dict[str, list[str]]:
     return {
         "python -c pass (interpreter)": [python, "-c", "pass"],
         "import retrieval.config": [python, "-c", "import retrieval.config"],
+        # What any command reading the database and the index loads before our code:
+        # the floor under a one-shot ``ask``.
+        "import sqlalchemy.orm, numpy": [python, "-c", "import sqlalchemy.orm, numpy"],
         "newsbot --help": [*cli, "--help"],
         "newsbot ask (one-shot)": [*cli, "ask", QUESTION],
     }

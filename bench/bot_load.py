@@ -13,8 +13,15 @@ fake shares the bot's process, event loop and GIL) and of the engine (the proces
 other threads, plus the answering processes); ``--diagnose`` adds how late the loop
 ran and how long it waited to get the GIL back.
 
+The fake checks every request body against Discord's rules as it arrives, and against
+Discord's OpenAPI description after the timed run (that check costs the fake more than
+the bot spends producing the body, and Discord runs it on its own servers, not on the
+bot's cores); a body either check refuses is an error of the run.
+
 Each mode of ``--modes`` runs the same questions against a freshly opened service (cold
-caches each time), one after the other in one run, and a table compares them:
+caches each time; ``--warm`` first answers the 62 judged questions of ``bench/qa``, none
+of the burst's, as a bot that has been running has answered others), one after the
+other in one run, and a table compares them:
 ``threads`` answers in the engine's threads (``[engine] answer_processes = 0``),
 ``processes`` in ``--processes`` answering processes (default ``[engine]
 answer_processes``), started before the burst as the bot starts them.
