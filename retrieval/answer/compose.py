@@ -14,6 +14,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from retrieval.answer.question import Question, analyze
 from retrieval.answer.sentence_choice import rank_sentences
@@ -21,7 +22,7 @@ from retrieval.answer.story_choice import StoryText, read_story, story_scores
 from retrieval.config import AnswerSettings
 from retrieval.index import BM25Index
 from retrieval.index.tokenizer import Tokenizer
-from retrieval.ranking.stories import ArticleCard, ArticleText, StoryHit
+from retrieval.ranking.stories import ArticleText, StoryHit
 from retrieval.results import Answer, AnswerSentence, Citation, cite_article
 from retrieval.text.sentences import split_sentences, unpack_spans
 
@@ -217,6 +218,18 @@ class _Candidate:
 TextFetch = Callable[[Sequence[int]], Mapping[int, ArticleText]]
 
 
+class ReadableArticle(Protocol):
+    """What ``StoryReader`` needs of an article to read it or find it read: a ranking's
+    ``ArticleCard`` or a stored ``Article``."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def content_hash(self) -> str: ...
+
+
 class StoryReader:
     """Stories' lead articles as sentences with their terms, the most recent kept.
 
@@ -232,7 +245,7 @@ class StoryReader:
         self._cache: OrderedDict[tuple[int, str, str], StoryText] = OrderedDict()
         self._lock = threading.Lock()
 
-    def read_many(self, articles: Sequence[ArticleCard], fetch: TextFetch) -> list[StoryText]:
+    def read_many(self, articles: Sequence[ReadableArticle], fetch: TextFetch) -> list[StoryText]:
         """Each article read, the ones not kept fetched together."""
         keys = [(a.id, a.title, a.content_hash) for a in articles]
         texts: dict[tuple[int, str, str], StoryText] = {}
