@@ -43,7 +43,6 @@ from retrieval.ingest.stages import (
     stored_published,
 )
 from retrieval.store.changelog import append_changes
-from retrieval.store.driver_rows import execute_rows
 from retrieval.store.models import Article, Base, Passage, StoryBand, visible_scopes
 
 # Values bound in one IN (...) list (well under every backend's parameter limit).
@@ -53,19 +52,6 @@ _T = TypeVar("_T")
 _ARTICLES = Base.metadata.tables[Article.__tablename__]
 _PASSAGES = Base.metadata.tables[Passage.__tablename__]
 _BANDS = Base.metadata.tables[StoryBand.__tablename__]
-# Statements whose rows are plain ints and strings, handed to the driver as they are
-# (``store.driver_rows``); named by the keys of ``band_values`` and ``passage_values``.
-_INSERT_BANDS = _BANDS.insert().values(
-    {name: bindparam(name) for name in ("article_id", "scope_id", "band", "bucket")}
-)
-_INSERT_PASSAGES = _PASSAGES.insert().values(
-    {name: bindparam(name) for name in ("article_id", "ordinal", "text", "start", "end")}
-)
-_SET_STORY = (
-    update(_ARTICLES)
-    .where(_ARTICLES.c.id == bindparam("article"))
-    .values(story_id=bindparam("story"))
-)
 
 
 @dataclass
@@ -116,15 +102,19 @@ def store_batch(
         decision.source_id = sources.get(prepared.article.source or "")
         decision.epoch = int((stored_published(prepared)[0] or now).timestamp())
     stories = _resolve_references(batch, decisions)
-    execute_rows(session, _SET_STORY, stories)
+    session.execute(
+        update(_ARTICLES)
+        .where(_ARTICLES.c.id == bindparam("article"))
+        .values(story_id=bindparam("story")),
+        stories,
+    )
     passages = _insert_passages(session, [(decisions[i].article_id, batch[i]) for i in added])
     for i in added:
         article_id = decisions[i].article_id
         count = len(batch[i].prepared.passages)
         decisions[i].passage_ids = tuple(passages[(article_id, n)] for n in range(count))
-    execute_rows(
-        session,
-        _INSERT_BANDS,
+    session.execute(
+        _BANDS.insert(),
         [
             values
             for i in added
@@ -308,9 +298,8 @@ def _insert_passages(
     session: Session, articles: Sequence[tuple[int, Ready]]
 ) -> dict[tuple[int, int], int]:
     """Insert every passage of the articles; (article id, ordinal) -> passage id."""
-    execute_rows(
-        session,
-        _INSERT_PASSAGES,
+    session.execute(
+        _PASSAGES.insert(),
         [
             values
             for article_id, item in articles
