@@ -17,22 +17,14 @@ from retrieval.ingest.fetch import Fetcher
 from retrieval.ingest.url_ingest import ingest_url, own_titles
 from retrieval.results import Scope
 from retrieval.service import NewsService
-from tests.retrieval.ingest.feeds.conftest import site
+from tests.retrieval.ingest.feeds.conftest import server, site
 from tests.retrieval.ingest.feeds.feed_site import HTML_TYPE, FeedSite, article_html
 from tests.retrieval.ingest.feeds.helpers import with_feeds
 from tests.retrieval.ingest.fetch.conftest import tripwire
-from tests.retrieval.ingest.fetch.fetch_testserver import LocalServer
 
 __all__ = ["server", "site", "tripwire"]
 
 GUILD_A, GUILD_B, DM = Scope(111), Scope(222), Scope(None)
-
-
-@pytest.fixture
-def server() -> Iterator[LocalServer]:
-    srv = LocalServer("127.0.0.1")
-    yield srv
-    srv.close()
 
 
 @pytest.fixture

@@ -17,19 +17,12 @@ from retrieval.service import NewsService
 from tests.retrieval.ingest.feeds.feed_site import FeedSite
 from tests.retrieval.ingest.feeds.helpers import with_feeds
 from tests.retrieval.ingest.fetch import fetch_testserver
-from tests.retrieval.ingest.fetch.conftest import tripwire
+from tests.retrieval.ingest.fetch.conftest import server, server6, tripwire
 from tests.retrieval.ingest.fetch.fetch_testserver import LocalServer, StubResolver
 
-__all__ = ["tripwire"]
+__all__ = ["server", "server6", "tripwire"]
 
 MakeManager = Callable[..., FeedManager]
-
-
-@pytest.fixture
-def server() -> Iterator[LocalServer]:
-    srv = LocalServer("127.0.0.1")
-    yield srv
-    srv.close()
 
 
 @pytest.fixture

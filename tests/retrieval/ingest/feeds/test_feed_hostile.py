@@ -7,7 +7,6 @@ had falls back to the entry's own text, or fails that entry alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -40,16 +39,6 @@ NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 LATER = NOW + timedelta(hours=2)
 # A small body cap and deadline keep the endless and dripping cases fast.
 TIGHT_FETCH: dict[str, Any] = {"max_bytes": 200_000, "total_timeout": 0.6, "read_timeout": 0.4}
-
-
-@pytest.fixture
-def server6() -> Iterator[LocalServer]:
-    try:
-        srv = LocalServer("::1")
-    except OSError:
-        pytest.skip("IPv6 loopback is not available")
-    yield srv
-    srv.close()
 
 
 def assert_refused(manager: FeedManager, url: str) -> NewsbotError:
