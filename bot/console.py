@@ -7,6 +7,7 @@ commands start fast and work without a token.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -87,7 +88,17 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.set_defaults(handler=cmd_sync)
 
 
+# numpy's OpenBLAS starts one spinning thread per core when numpy is imported: about
+# 30 ms of wall time and 100 ms of CPU on two cores for every command, and the same in
+# every answering process. The engine does no large linear algebra (the summariser's
+# similarity matrices are tens of sentences), and it spreads work over processes, so
+# one BLAS thread per process is all it uses. Set before anything imports numpy;
+# a value the user exported wins.
+BLAS_THREADS_VARIABLE = "OPENBLAS_NUM_THREADS"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault(BLAS_THREADS_VARIABLE, "1")
     return engine_cli.main(argv, engine_cli.build_parser(add_commands))
 
 

@@ -16,7 +16,12 @@ if TYPE_CHECKING:
     from retrieval.index.tokenizer import Tokenizer
     from retrieval.service import NewsService
 
-__all__ = ["BM25Index", "Hit", "NewsService", "PassageFilter", "Tokenizer"]
+__all__ = ["BM25Index", "Hit", "NewsService", "PassageFilter", "Tokenizer", "__version__"]
+
+# The one place the version is written: pyproject.toml reads it from here when the
+# package is built, and the user agent from here at run time (asking the installed
+# metadata would import importlib.metadata, tens of milliseconds of every start-up).
+__version__ = "0.1.0"
 
 _HOMES = {
     "BM25Index": "retrieval.index",

@@ -7,28 +7,18 @@ Validation happens in ``__post_init__`` so a bad value is a ``ConfigError`` at s
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from retrieval import __version__
 from retrieval.errors import ConfigError
 
 # Where people who see our requests in their logs can read what the bot is.
 DEFAULT_HOMEPAGE = "https://github.com/newsbot/newsbot"
 
 
-def _package_version() -> str:
-    # importlib.metadata costs tens of milliseconds to import: only when a user agent
-    # is built, not whenever the settings module is imported.
-    from importlib import metadata  # noqa: PLC0415
-
-    try:
-        return metadata.version("newsbot")
-    except metadata.PackageNotFoundError:  # running from a source tree that is not installed
-        return "dev"
-
-
 def user_agent_for(homepage: str, version: str | None = None) -> str:
     """``newsbot/<version> (+<homepage>)``: names the bot and where to learn about it."""
-    return f"newsbot/{version or _package_version()} (+{homepage})"
+    return f"newsbot/{version or __version__} (+{homepage})"
 
 
 @dataclass(frozen=True)
@@ -53,9 +43,7 @@ class FetchSettings:
     # Host names exempt from the address checks; ".example.org" also covers subdomains.
     allow_hosts: tuple[str, ...] = ()
     # Sent with every request so site owners can tell who is fetching.
-    # (Built when settings are made, not when this module is imported: finding the
-    # package's version imports importlib.metadata.)
-    user_agent: str = field(default_factory=lambda: user_agent_for(DEFAULT_HOMEPAGE))
+    user_agent: str = user_agent_for(DEFAULT_HOMEPAGE)
 
     def __post_init__(self) -> None:
         positive = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from importlib import metadata
 
 import pytest
 
@@ -58,6 +59,7 @@ def test_default_user_agent_names_bot_version_and_homepage() -> None:
     agent = FetchSettings().user_agent
     assert agent.startswith("newsbot/")
     assert agent.endswith("(+https://github.com/newsbot/newsbot)")
+    assert f"/{metadata.version('newsbot')} " in agent  # the installed package's version
 
 
 def test_five_redirects_are_followed(make_fetcher: MakeFetcher, server: LocalServer) -> None:
