@@ -37,10 +37,8 @@ from retrieval.index.search import (
     QueryPlan,
     ScoringView,
     accumulate,
-    accumulate_dense,
     lookup,
     make_plan,
-    prefer_dense,
     ranked_lists,
     ranked_with_predicate,
     sorted_scores,
@@ -216,7 +214,7 @@ class BM25Index:
         if k <= 0:
             return [], []
         with self._lock:
-            return self._ranked(self._query_terms(query_tokens), k, allowed, weighted=False)
+            return self._ranked(self._query_terms(query_tokens), k, allowed)
 
     def weighted_ids(
         self, weights: Mapping[str, float], k: int = 10, allowed: Allowed = None
@@ -228,7 +226,7 @@ class BM25Index:
         if k <= 0:
             return [], []
         with self._lock:
-            return self._ranked(self._weighted_terms(weights), k, allowed, weighted=True)
+            return self._ranked(self._weighted_terms(weights), k, allowed)
 
     def weighted_scores(
         self, weights: Mapping[str, float], passage_ids: Sequence[int]
@@ -242,7 +240,7 @@ class BM25Index:
             return np.asarray(scores[inverse])
 
     def _ranked(
-        self, terms: list[tuple[int, float]], k: int, allowed: Allowed, *, weighted: bool
+        self, terms: list[tuple[int, float]], k: int, allowed: Allowed
     ) -> tuple[list[int], list[float]]:
         """The best ``k`` for (term id, factor) pairs; the caller holds the lock."""
         if not terms:
@@ -254,21 +252,17 @@ class BM25Index:
             cand = self._admitted(accumulate(view, plan, self._scratch_buffer()), None)
             slots, scores = ranked_with_predicate(cand, passage, k, allowed)
             return [int(passage[s]) for s in slots], list(scores)
-        cand = self._candidates(view, plan, k, allowed, weighted=weighted)
+        cand = self._candidates(view, plan, k, allowed)
         return ranked_lists(cand, passage, k)
 
     def _candidates(
-        self, view: ScoringView, plan: QueryPlan, k: int, allowed: Allowed, *, weighted: bool
+        self, view: ScoringView, plan: QueryPlan, k: int, allowed: Allowed
     ) -> Candidates:
-        """Admitted candidates holding the top ``k``: one pass over everything for long
-        queries asking for many results, a pass over the postings only for queries with
-        few of them, else MaxScore pruning when it applies."""
+        """Admitted candidates holding the top ``k``: every posting added up and only
+        the slots that can make the top ``k`` read back, or MaxScore pruning for
+        queries with so many postings that skipping some pays (``prefer_top``)."""
         admit = self._admission(allowed)
         size = self._columns.size
-        if prefer_dense(plan, k, size, weighted=weighted):
-            sums = self._buffers.sums(self._columns.capacity, size)
-            work = self._buffers.work(max(plan.postings))
-            return self._admitted(accumulate_dense(view, plan, sums, work), admit)
         if prefer_top(plan, size):
             sums = self._buffers.sums(self._columns.capacity, size)
             work = self._buffers.work(max(plan.postings))

@@ -22,17 +22,6 @@ from retrieval.index.segments import Segment
 # A term with more postings than this many times the weight table gets a per-query
 # table of idf * weight (one gather per posting instead of a gather and a multiply).
 _TABLE_RATIO = 2
-# When to score exhaustively with one bincount (see ``prefer_dense``): measured at 1M
-# passages, it halves the time of 20-term queries and of top-1000 requests, and loses
-# to pruning on short queries asking for few results.
-DENSE_SHARE = 8
-DENSE_MIN_K = 200
-DENSE_MIN_TERMS = 12
-# A weighted query (feedback's expanded one: about 25 terms, most weighted well below
-# the original ones) is scored in one pass only up to this many postings: measured
-# with RM3 queries for the top 50, one pass takes p50 2.2 ms against 2.6 ms pruned at
-# 100k passages (about 0.5M postings), but 21.9 ms against 4.7 ms at 1M (several M).
-WEIGHTED_DENSE_MAX_POSTINGS = 1 << 20
 # An idf at least this large makes every contribution a positive float (no underflow).
 MIN_POSITIVE_IDF = 1e-100
 # Growth factor of the candidate window when a predicate rejects ranked passages.
@@ -198,29 +187,6 @@ def accumulate(view: ScoringView, plan: QueryPlan, scratch: NDArray[np.float64])
     return collect(scratch, touched)
 
 
-def accumulate_dense(
-    view: ScoringView, plan: QueryPlan, sums: NDArray[np.float64], work: NDArray[np.float64]
-) -> Candidates:
-    """Every slot holding a query term with its exact score, slots ascending.
-
-    ``sums`` covers the slots in use and is all zero on entry (and again on exit).
-    Every contribution is added into it in query order with ``np.add.at``, which adds in
-    index order: each slot's sum is the one rank_bm25 computes. One scan reads the
-    touched slots back in order: with every idf positive, every contribution is, so a
-    touched slot is a positive one. Without per-term bookkeeping this beats pruning on
-    long queries over common terms, where pruning skips little; it writes only into
-    buffers kept between searches (``work`` holds one block's weights), as fresh memory
-    costs a page fault every 4 KiB.
-    """
-    for j in plan.sequence:
-        for slots, contrib in contributions(view, plan, j, plan.idf[j], work):
-            np.add.at(sums, slots, contrib)
-    held = np.flatnonzero(sums > 0).astype(np.int32)
-    scores = sums[held]
-    sums[held] = 0.0
-    return Candidates(held, scores)
-
-
 def upper_bounds(view: ScoringView, plan: QueryPlan) -> NDArray[np.float64]:
     """The most each distinct query term can add to one passage's score."""
     best = np.zeros(len(plan.terms), dtype=np.float64)
@@ -238,8 +204,9 @@ def upper_bounds(view: ScoringView, plan: QueryPlan) -> NDArray[np.float64]:
     return np.asarray(best * np.array(plan.idf) * np.array(plan.repeats), dtype=np.float64)
 
 
-def dense_applies(plan: QueryPlan) -> bool:
-    """Whether ``accumulate_dense`` can tell touched slots by sign (every idf positive)."""
+def positive_contributions(plan: QueryPlan) -> bool:
+    """Whether touched slots can be told by sign (every idf positive, so every
+    contribution is a positive float)."""
     return bool(plan.terms) and min(plan.idf) >= MIN_POSITIVE_IDF
 
 
@@ -407,22 +374,3 @@ def sorted_scores(
     for j in plan.sequence:
         acc += plan.idf[j] * weights[j]
     return acc
-
-
-def prefer_dense(plan: QueryPlan, k: int, size: int, *, weighted: bool = False) -> bool:
-    """Whether ``accumulate_dense`` should score the query rather than pruning.
-
-    It should when it applies, the postings number at least 1/DENSE_SHARE of the slots
-    and the query asks for many results or holds many terms: pruning then skips little,
-    and its bookkeeping costs more than one pass over everything. Not so for a
-    ``weighted`` query with many postings (``WEIGHTED_DENSE_MAX_POSTINGS``): most of
-    its terms carry small weights, which pruning skips however many they are.
-    """
-    postings = sum(plan.postings)
-    if not dense_applies(plan) or postings * DENSE_SHARE < size:
-        return False
-    if k >= DENSE_MIN_K:
-        return True
-    if weighted:
-        return postings <= WEIGHTED_DENSE_MAX_POSTINGS
-    return len(plan.terms) >= DENSE_MIN_TERMS

@@ -20,20 +20,24 @@ from retrieval.index.search import (
     QueryPlan,
     ScoringView,
     contributions,
-    dense_applies,
+    positive_contributions,
     upper_bounds,
 )
 
-# Up to this many postings in all, a query is scored exhaustively by ``accumulate_top``
-# rather than pruned: measured at 1M passages (200 title queries, top 10, CPU time,
-# the thresholds alternated in one process), p50 1.64 ms at 64k against 1.87 ms with
-# pruning from 50k postings and 2.07 ms at 128k; at 100k passages both ways cost the
-# same above 50k postings.
-TOP_MAX_POSTINGS = 1 << 16
-# Up to this many slots (a 2 MiB score buffer, a core's L2 cache here) every query
-# that is not scored densely is scored by ``accumulate_top``: at 100k passages (200
-# title queries, best of 25 runs of each query, settings alternated in one process)
-# p50 0.275 / p95 0.603 ms against 0.323 / 0.815 ms pruning above ``TOP_MAX_POSTINGS``.
+# Up to this many postings in all, a query is scored by ``accumulate_top`` rather than
+# pruned. At 1M passages (the 262 questions and titles of the benches, top 10 and 50,
+# CPU time, best of 3-5 runs, both ways alternated in one process) it was faster in
+# every band of postings up to 3M: 0.35 against 0.99 ms below 64k, 2.95 against
+# 7.43 ms at 0.5-1M, 5.5 against 23.8 ms at 1-1.5M (questions run together), with one
+# exception, a three-term query of 1.1M postings (6.4 against 4.2 ms). Its cost grows
+# linearly, about 3.5 ns a posting (some 15 ms at this limit); MaxScore can skip the
+# longest lists of a short query whole, so beyond it (indexes past 1M passages) the
+# query is pruned.
+TOP_MAX_POSTINGS = 1 << 22
+# Up to this many slots (a 2 MiB score buffer, a core's L2 cache here) every query is
+# scored by ``accumulate_top``, however many postings: at 100k passages (200 title
+# queries, best of 25 runs of each query, settings alternated in one process) p50
+# 0.275 / p95 0.603 ms against 0.323 / 0.815 ms pruning.
 TOP_ALL_MAX_SLOTS = 1 << 18
 # Terms tried for the lower bound of ``accumulate_top`` (a filter may admit too few
 # slots of the shortest): a try costs one admission test of a term's postings.
@@ -66,7 +70,7 @@ def accumulate_top(
     scores, without reading back every touched slot.
 
     Every contribution is added into ``sums`` (all zero on entry and exit) with
-    ``np.add.at`` in query order, as ``accumulate_dense`` does, so each slot's sum is
+    ``np.add.at`` in query order, which adds in index order, so each slot's sum is
     rank_bm25's. Only the postings are touched, never the whole buffer, which is what
     makes a small query cheap on any index size. The scores of the term with the
     fewest postings are full scores of real passages, so the k-th best of them is a
@@ -89,7 +93,7 @@ def accumulate_top(
                 count += len(slots)
     # Many touched slots: one linear pass over the buffer reads them back (ascending,
     # distinct) and one resets it, cheaper than gathering and sorting scattered slots.
-    scan = count * _SCAN_SHARE > len(sums) and dense_applies(plan)
+    scan = count * _SCAN_SHARE > len(sums) and positive_contributions(plan)
     try:
         theta = _lower_bound(sums, lists, plan.postings, k, admit)
         if scan:
@@ -138,7 +142,7 @@ def _terms_to_read(
     needs every contribution positive). The free bound (a term-frequency factor never
     exceeds k1 + 1) is tried first, the per-term one when a large list is at stake."""
     everything = list(range(len(plan.terms)))
-    if theta <= 0.0 or len(everything) < 2 or not dense_applies(plan):
+    if theta <= 0.0 or len(everything) < 2 or not positive_contributions(plan):
         return everything
     sizes = plan.postings
     by_size = sorted(everything, key=lambda j: -sizes[j])

@@ -19,9 +19,9 @@ import retrieval.index.bm25 as bm25_module
 import retrieval.index.build as build_module
 import retrieval.index.impacts as impacts_module
 import retrieval.index.prune as prune_module
-import retrieval.index.search as search_module
 import retrieval.index.segments as segments_module
 import retrieval.index.slotmap as slotmap_module
+import retrieval.index.top as top_module
 from retrieval.index import BM25Index, PassageFilter, PassageMeta
 from retrieval.index.slotmap import SlotMap
 from tests.retrieval.index.bm25_oracle import assert_matches_reference
@@ -46,13 +46,13 @@ ops_st = st.lists(
 query_st = st.lists(st.sampled_from([*VOCAB, "unknown"]), min_size=1, max_size=5)
 
 
-@pytest.fixture(params=["pruned", "dense"])
+@pytest.fixture(params=["top", "pruned"])
 def tiny(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Every threshold at its smallest, so a dozen passages go through every path;
-    searches are scored by pruning, or by the one-pass dense accumulation."""
-    if request.param == "dense":
-        monkeypatch.setattr(search_module, "DENSE_MIN_K", 0)
-        monkeypatch.setattr(search_module, "DENSE_SHARE", 1 << 30)
+    searches add up every posting (``accumulate_top``), or are pruned."""
+    if request.param == "pruned":
+        monkeypatch.setattr(top_module, "TOP_MAX_POSTINGS", -1)
+        monkeypatch.setattr(top_module, "TOP_ALL_MAX_SLOTS", -1)
     monkeypatch.setattr(os, "fsync", lambda fd: None)
     monkeypatch.setattr(bm25_module, "FLUSH_SLOTS", 2)
     monkeypatch.setattr(bm25_module, "BULK_MIN", 3)
