@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 __all__ = ["BM25Index", "Hit", "NewsService", "PassageFilter", "Tokenizer", "__version__"]
 
 # The one place the version is written: pyproject.toml reads it from here when the
-# package is built, and the user agent from here at run time (asking the installed
-# metadata would import importlib.metadata, tens of milliseconds of every start-up).
+# package is built, and the user agent from here at run time, without looking up the
+# installed distribution (importlib.metadata scans the installed packages for it).
 __version__ = "0.1.0"
 
 _HOMES = {
