@@ -24,6 +24,7 @@ from retrieval.errors import IndexSnapshotError
 from retrieval.index.columns import COLUMN_DTYPES, Columns
 from retrieval.index.impacts import ImpactTable
 from retrieval.index.pending import Pending
+from retrieval.index.search import distinct_sorted
 from retrieval.index.segments import Segment
 from retrieval.index.slotmap import SlotMap
 
@@ -155,12 +156,12 @@ def _restore(
     alive = index._columns.alive
     live = np.flatnonzero(alive)
     passage_ids = index._columns.passage[live]
-    if _has_repeats(passage_ids):
+    if len(distinct_sorted(passage_ids)) != len(live):
         raise ValueError("a passage id occupies two live slots")
     index._slot_of = SlotMap.from_arrays(passage_ids, live.astype(np.int64))
     if len(index._slot_of) != int(header["passages"]):
         raise ValueError("passage count does not match the header")
-    index._scope_values = set(_distinct(index._columns.scope).tolist())
+    index._scope_values = set(distinct_sorted(index._columns.scope).tolist())
     index._impacts = ImpactTable(load("impacts", writable=True))
     index._segments = [
         _segment(load, i, int(base), int(end), n_slots)
@@ -196,16 +197,3 @@ def _segment(load: Any, i: int, base: int, end: int, n_slots: int) -> Segment:
 def _check(array: NDArray[Any], length: int, dtype: type[np.generic], what: str) -> None:
     if array.ndim != 1 or len(array) != length or array.dtype != np.dtype(dtype):
         raise ValueError(f"{what} has shape {array.shape} and type {array.dtype}")
-
-
-# np.unique would do for both, but its first call imports numpy.ma (about 13 ms of
-# the start-up of a one-shot command); a sort and a comparison of neighbours is all
-# either check needs.
-def _distinct(values: NDArray[np.int64]) -> NDArray[np.int64]:
-    ordered = np.sort(values)
-    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
-
-
-def _has_repeats(values: NDArray[np.int64]) -> bool:
-    ordered = np.sort(values)
-    return bool(np.any(ordered[1:] == ordered[:-1]))

@@ -20,6 +20,7 @@ from retrieval.index.search import (
     QueryPlan,
     ScoringView,
     contributions,
+    distinct_sorted,
     positive_contributions,
     upper_bounds,
 )
@@ -109,7 +110,7 @@ def accumulate_top(
             if len(picked) < 2:
                 held = picked[0] if picked else np.zeros(0, dtype=np.intp)
             else:
-                held = _distinct(np.concatenate(picked))
+                held = distinct_sorted(np.concatenate(picked))
         if admit is not None and len(held):
             held = held[admit(held)]
         return Candidates(held.astype(np.int32), sums[held])
@@ -120,17 +121,6 @@ def accumulate_top(
             for term in lists:
                 for slots in term:
                     sums[slots] = 0.0
-
-
-def _distinct(slots: NDArray[np.intp]) -> NDArray[np.intp]:
-    """The distinct slots, ascending (a sort: numpy's hashing ``unique`` is slower)."""
-    ordered = np.sort(slots)
-    if len(ordered) < 2:
-        return ordered
-    keep = np.empty(len(ordered), dtype=bool)
-    keep[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
-    return ordered[keep]
 
 
 def _terms_to_read(
