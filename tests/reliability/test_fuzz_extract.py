@@ -70,6 +70,14 @@ def test_line_mutated_text_scrapes(path: Path, mutations: list[object]) -> None:
     _line_mutated("extract.text.lines", path, mutations)
 
 
+def test_long_runs_of_rule_characters_ending_in_a_word() -> None:
+    # Found by the line fuzzer: the table-rule pattern tried every split of such a
+    # run, cubic in its length (35 s of CPU for 3,214 dashes and " x").
+    for line in ("-" * 5000 + " x", "=" * 5000 + " x", "| " + "-" * 5000 + "x"):
+        data = f"A headline\n\n{line}\n\nA paragraph of the article.\n".encode()
+        guarded("extract.hostile", lambda data=data: extract(data, "x.txt"), size=len(data))
+
+
 @fuzz_settings(40)
 @given(hostile_texts, st.sampled_from(["x.txt", "x.html", "x"]))
 def test_hostile_text_and_markup(text: str, name: str) -> None:

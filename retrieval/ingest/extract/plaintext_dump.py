@@ -96,7 +96,11 @@ _MD_EMPHASIS = re.compile(r"(?<![\w*])([_*])(?=[^\s_*])([^_*]+?)(?<=[^\s_*])\1(?
 _MD_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^\s<>]+|www\.[^\s<>]+)>")
 _MD_HEADING = re.compile(r"^#{1,6}\s+|\s+#{1,6}\s*$")
 # A Markdown table's rule row ("---|:---:") and the pipes between cells.
-_TABLE_RULE = re.compile(r"^[\s|:+\-=]*[-=]{3,}[\s|:+\-=]*$")
+# Written as "only rule characters" (a possessive lookahead: one pass, no backtracking)
+# then "three dashes or equals signs somewhere": the direct form, with the same class
+# before and after the run, tried every split of a long run of dashes that ends in a
+# word, cubic in its length (seconds for a line of a thousand dashes and " x").
+_TABLE_RULE = re.compile(r"^(?=[\s|:+\-=]*+$).*?[-=]{3}")
 _TABLE_PIPE = re.compile(r"\s*\|\s*")
 # Numbered link references of lynx/elinks ("[12]"), and their image and form stand-ins.
 _LINK_REF = re.compile(r"\[\d{1,5}\]")

@@ -9,12 +9,14 @@ the body of a clean article.
 from __future__ import annotations
 
 import contextlib
+import re
 import textwrap
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retrieval.errors import InputError
+from retrieval.ingest.extract import plaintext_dump
 from retrieval.ingest.extract.plaintext import extract_text
 from retrieval.ingest.extract.plaintext_dump import dump_lines, wrap_width
 from retrieval.text.normalize import paragraphs
@@ -237,3 +239,13 @@ def test_hidden_second_copy_of_the_text_is_dropped() -> None:
     # A renderer without style sheets keeps a hidden copy (a second layout) of the text.
     text = "\n".join(["Council approves new cycle lanes", *PARAS, "Share", *PARAS])
     assert _body(text) == PARAS
+
+
+# The table-rule pattern as first written: the same class before and after the run.
+_DIRECT_TABLE_RULE = re.compile(r"^[\s|:+\-=]*[-=]{3,}[\s|:+\-=]*$")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=" \t|:+-=x", max_size=16))
+def test_table_rule_is_the_direct_pattern(line: str) -> None:
+    assert bool(plaintext_dump._TABLE_RULE.match(line)) == bool(_DIRECT_TABLE_RULE.match(line))
