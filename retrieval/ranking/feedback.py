@@ -58,6 +58,11 @@ def expansion_terms(
     return {term: p / total for term, p in best} if total > 0 else {}
 
 
+def holds_every_term(tokens: Sequence[str] | None, query_tokens: Sequence[str]) -> bool:
+    """Whether a passage's tokens include every term of the query."""
+    return tokens is not None and set(query_tokens) <= set(tokens)
+
+
 def rm3_query(
     query_tokens: Sequence[str], expansion: Mapping[str, float], query_weight: float
 ) -> dict[str, float]:
@@ -96,9 +101,10 @@ def feedback_search(
 ) -> list[Hit]:
     """The ``k`` best passages for the RM3-expanded query, best first, ties by id.
 
-    Two index searches: the first pass's best ``feedback_passages`` (or ``k``, when
-    there is nothing to expand with), then the weighted query's exact top ``k`` over
-    the whole index (``BM25Index.weighted_ids``: scored only where a passage can still
+    Two index searches: the first pass (its best ``k`` are the answer when there is
+    nothing to expand with, or, with ``feedback_only_unmatched``, when its best passage
+    holds every query term), then the weighted query's exact top ``k`` over the whole
+    index (``BM25Index.weighted_ids``: scored only where a passage can still
     make the top ``k``, so the second pass costs about what the first one does).
     """
     if k <= 0:
@@ -106,9 +112,13 @@ def feedback_search(
     top = params.feedback_passages
     first, first_scores = index.ranked_ids(query_tokens, max(top, k), allowed)
     feedback = [Hit(p, s) for p, s in zip(first[:top], first_scores[:top], strict=True)]
-    expansion = expansion_terms(
-        feedback, passage_tokens([h.passage_id for h in feedback]), params.feedback_terms
-    )
+    if params.feedback_only_unmatched and feedback:
+        # The best passage alone decides; the others are read only for the expansion.
+        best = feedback[0].passage_id
+        if holds_every_term(passage_tokens([best]).get(best), query_tokens):
+            return [Hit(p, s) for p, s in zip(first[:k], first_scores[:k], strict=True)]
+    tokens_of = passage_tokens([h.passage_id for h in feedback])
+    expansion = expansion_terms(feedback, tokens_of, params.feedback_terms)
     if not expansion:
         return [Hit(p, s) for p, s in zip(first[:k], first_scores[:k], strict=True)]
     weights = rm3_query(query_tokens, expansion, params.feedback_query_weight)

@@ -78,8 +78,13 @@ def test_feedback_finds_passages_without_the_query_terms() -> None:
     plain = [h.passage_id for h in index.search(query, 10)]
     assert 3 not in plain
     # Every expansion term kept: in six passages, "discount" and "rate" are common.
+    # Passage 1 holds both terms: feedback runs only because it is asked to always.
     params = RankingSettings(
-        feedback=True, feedback_passages=2, feedback_terms=3, feedback_max_df=1.0
+        feedback=True,
+        feedback_passages=2,
+        feedback_terms=3,
+        feedback_max_df=1.0,
+        feedback_only_unmatched=False,
     )
     expanded = feedback_search(index, query, 10, None, _tokens(CORPUS), params)
     ids = [h.passage_id for h in expanded]
@@ -90,7 +95,9 @@ def test_feedback_finds_passages_without_the_query_terms() -> None:
 
 def test_feedback_respects_the_filter() -> None:
     index = _index(CORPUS)
-    params = RankingSettings(feedback=True, feedback_passages=2, feedback_terms=3)
+    params = RankingSettings(
+        feedback=True, feedback_passages=2, feedback_terms=3, feedback_only_unmatched=False
+    )
     allowed = PassageFilter(articles=frozenset({2, 3, 5}))
     hits = feedback_search(index, ["bank", "japan"], 10, allowed, _tokens(CORPUS), params)
     assert {h.passage_id for h in hits} <= {2, 3, 5}
@@ -132,3 +139,19 @@ def test_common_expansion_terms_are_left_out_but_never_query_terms() -> None:
     kept = without_common_terms(weights, ["bank"], share, 0.1)
     assert kept == {"bank": 1.4, "rate": 0.3, "year": 0.02}
     assert without_common_terms(weights, ["bank"], share, 1.0) == weights
+
+
+@settings(max_examples=60, deadline=None)
+@given(docs=corpora, query=st.lists(words, min_size=1, max_size=4), k=st.integers(1, 30))
+def test_feedback_runs_only_where_the_best_passage_misses_a_term(
+    docs: Docs, query: list[str], k: int
+) -> None:
+    index = _index(docs)
+    params = RankingSettings(feedback=True, feedback_max_df=1.0)
+    got = feedback_search(index, query, k, None, _tokens(docs), params)
+    plain = index.search(query, k)
+    if plain and set(query) <= set(docs[plain[0].passage_id]):
+        assert got == plain  # the words matched: the first pass is the answer
+    else:
+        always = RankingSettings(feedback=True, feedback_max_df=1.0, feedback_only_unmatched=False)
+        assert got == feedback_search(index, query, k, None, _tokens(docs), always)
