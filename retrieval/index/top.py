@@ -1,12 +1,12 @@
-"""Small queries: every posting of the query added into a per-slot buffer, only the
-few slots that can make the top k read back.
+"""Scoring by adding up: every posting of the query added into a per-slot buffer, only
+the few slots that can make the top k read back.
 
-Up to some tens of thousands of postings (or on an index whose score buffer stays in
-cache), adding every contribution costs less than pruning's bookkeeping; what is left
-to save is reading the touched slots back. The contributions are added with
-``np.add.at`` in query order, so each slot's sum is rank_bm25's bit for bit, and only
-the postings are touched, never the whole buffer, unless so many were that one scan
-of the buffer costs less.
+Up to millions of postings (and on any index whose score buffer stays in cache),
+adding every contribution costs less than pruning's bookkeeping; what is left to save
+is reading the touched slots back. The contributions are added with ``np.add.at`` in
+query order, so each slot's sum is rank_bm25's bit for bit, and only the postings are
+touched, never the whole buffer, unless so many were that one scan of the buffer costs
+less.
 """
 
 from __future__ import annotations
@@ -26,14 +26,14 @@ from retrieval.index.search import (
 )
 
 # Up to this many postings in all, a query is scored by ``accumulate_top`` rather than
-# pruned. At 1M passages (the 262 questions and titles of the benches, top 10 and 50,
-# CPU time, best of 3-5 runs, both ways alternated in one process) it was faster in
-# every band of postings up to 3M: 0.35 against 0.99 ms below 64k, 2.95 against
-# 7.43 ms at 0.5-1M, 5.5 against 23.8 ms at 1-1.5M (questions run together), with one
-# exception, a three-term query of 1.1M postings (6.4 against 4.2 ms). Its cost grows
-# linearly, about 3.5 ns a posting (some 15 ms at this limit); MaxScore can skip the
-# longest lists of a short query whole, so beyond it (indexes past 1M passages) the
-# query is pruned.
+# pruned. At 1M passages it was faster in every band of postings measured
+# (``bench/bench_routing.py --passages 1000000``: the questions and titles of the
+# benches and 150 runs of three of them together, top 50, CPU ms): 0.41 against 0.95
+# below 64k postings, 4.92 against 17.62 at 0.5-1M, 9.22 against 58.65 at 1.5-2M. One
+# short query of common words (1.1M postings) was faster pruned, 4.2 against 6.4 ms:
+# adding up costs about 3.5 ns a posting (some 15 ms at this limit), while MaxScore can
+# skip the longest lists of a short query whole, so beyond it (indexes well past 1M
+# passages) a query is pruned.
 TOP_MAX_POSTINGS = 1 << 22
 # Up to this many slots (a 2 MiB score buffer, a core's L2 cache here) every query is
 # scored by ``accumulate_top``, however many postings: at 100k passages (200 title
