@@ -327,7 +327,9 @@ class BM25Index:
         return self._total_len / len(self._slot_of)
 
     def _view(self) -> ScoringView:
-        avgdl = self._avgdl() if self._slot_of else 1.0
+        # No passage holds a term (none, or all empty): nothing is scored, and any
+        # positive avgdl will do (rank_bm25 itself would divide by zero here).
+        avgdl = self._avgdl() if self._slot_of and self._total_len > 0 else 1.0
         return ScoringView(
             segments=self._segments,
             pending=self._pending,
