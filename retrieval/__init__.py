@@ -18,9 +18,10 @@ if TYPE_CHECKING:
 
 __all__ = ["BM25Index", "Hit", "NewsService", "PassageFilter", "Tokenizer", "__version__"]
 
-# The one place the version is written: pyproject.toml reads it from here when the
-# package is built, and the user agent from here at run time, without looking up the
-# installed distribution (importlib.metadata scans the installed packages for it).
+# The version, written here: pyproject.toml reads it when the package is built, and the
+# user agent from here at run time, without looking up the installed distribution
+# (importlib.metadata scans the installed packages for it). config.example.toml shows
+# the default user agent with it, which tests/retrieval/test_config.py keeps equal.
 __version__ = "0.1.0"
 
 _HOMES = {

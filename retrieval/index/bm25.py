@@ -260,17 +260,17 @@ class BM25Index:
     ) -> Candidates:
         """Admitted candidates holding the top ``k``: every posting added up and only
         the slots that can make the top ``k`` read back, or MaxScore pruning for
-        queries with so many postings that skipping some pays (``prefer_top``)."""
+        queries with so many postings that skipping some pays (``prefer_top``), where
+        it applies (two terms or more, every idf above a floor)."""
         admit = self._admission(allowed)
         size = self._columns.size
-        if prefer_top(plan, size):
-            sums = self._buffers.sums(self._columns.capacity, size)
-            work = self._buffers.work(max(plan.postings))
-            return accumulate_top(view, plan, sums, work, k, self._live(admit))
-        pruned = search_pruned(view, plan, self._scratch_buffer(), k, admit)
-        if pruned is None:
-            return self._admitted(accumulate(view, plan, self._scratch_buffer()), admit)
-        return pruned
+        if not prefer_top(plan, size):
+            pruned = search_pruned(view, plan, self._scratch_buffer(), k, admit)
+            if pruned is not None:
+                return pruned
+        sums = self._buffers.sums(self._columns.capacity, size)
+        work = self._buffers.work(max(plan.postings))
+        return accumulate_top(view, plan, sums, work, k, self._live(admit))
 
     def _live(self, admit: Admit) -> Admit:
         """``admit``, or the liveness test when it is None and some slots are dead."""

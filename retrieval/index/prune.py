@@ -17,7 +17,7 @@ The partial sums here add terms out of query order, so they can differ from rank
 in the last bits. They only choose a small candidate set, with a relative slack far
 above rounding error; the scores returned are recomputed exactly in query order.
 Pruning needs every contribution to be positive, so any query with a non-positive (or
-vanishingly small) idf is left to exhaustive scoring.
+vanishingly small) idf, or of one term, is left to ``top.accumulate_top``.
 """
 
 from __future__ import annotations
@@ -38,8 +38,6 @@ from retrieval.index.search import (
     upper_bounds,
 )
 
-# Below this many postings in total exhaustive scoring is about as fast: do not prune.
-PRUNE_MIN_POSTINGS = 50_000
 # Candidates kept to raise theta as terms are scored: PROBE_PER_K per result wanted,
 # at least PROBE_MIN (the best by partial sum when the probe is taken).
 PROBE_PER_K = 4
@@ -88,7 +86,7 @@ def search_pruned(
 
     ``scratch`` follows ``search.accumulate``'s contract (all NaN on entry and exit).
     """
-    if len(plan.terms) < 2 or min(plan.idf) < _MIN_IDF or sum(plan.postings) < PRUNE_MIN_POSTINGS:
+    if len(plan.terms) < 2 or min(plan.idf) < _MIN_IDF:
         return None
     bounds = upper_bounds(view, plan)
     order = np.argsort(-bounds, kind="stable").tolist()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,6 +30,8 @@ _PREDICATE_WIDEN = 4
 # Candidates are read back by scanning the whole score buffer once more than one slot
 # in this many was touched: cheaper than gathering and sorting that many slots.
 _DENSE_COLLECT = 4
+# Slots, passage ids or scopes: ``distinct_sorted`` keeps the integer type it is given.
+_Int = TypeVar("_Int", bound=np.integer[Any])
 # Candidates up to this many are ranked in Python (``ranked_lists``).
 _PYTHON_RANK_MAX = 64
 
@@ -376,7 +379,7 @@ def sorted_scores(
     return acc
 
 
-def distinct_sorted(values: NDArray[np.intp]) -> NDArray[np.intp]:
+def distinct_sorted(values: NDArray[_Int]) -> NDArray[_Int]:
     """The distinct values, ascending: a sort and a test of neighbours. numpy's
     ``unique`` is slower on slots, and its first call imports ``numpy.ma`` (about 13 ms
     of a one-shot command's start-up when the snapshot's checks called it)."""

@@ -104,20 +104,22 @@ def feedback_search(
     Two index searches: the first pass (its best ``k`` are the answer when there is
     nothing to expand with, or, with ``feedback_only_unmatched``, when its best passage
     holds every query term), then the weighted query's exact top ``k`` over the whole
-    index (``BM25Index.weighted_ids``: scored only where a passage can still
-    make the top ``k``, so the second pass costs about what the first one does).
+    index (``BM25Index.weighted_ids``, scored like any other query).
     """
     if k <= 0:
         return []
     top = params.feedback_passages
     first, first_scores = index.ranked_ids(query_tokens, max(top, k), allowed)
     feedback = [Hit(p, s) for p, s in zip(first[:top], first_scores[:top], strict=True)]
-    if params.feedback_only_unmatched and feedback:
-        # The best passage alone decides; the others are read only for the expansion.
-        best = feedback[0].passage_id
-        if holds_every_term(passage_tokens([best]).get(best), query_tokens):
+    # With feedback_only_unmatched the best passage alone decides whether to expand:
+    # the others are read only for the expansion.
+    decide = params.feedback_only_unmatched and bool(feedback)
+    read_first = feedback[:1] if decide else feedback
+    tokens_of = dict(passage_tokens([h.passage_id for h in read_first]))
+    if decide:
+        if holds_every_term(tokens_of.get(feedback[0].passage_id), query_tokens):
             return [Hit(p, s) for p, s in zip(first[:k], first_scores[:k], strict=True)]
-    tokens_of = passage_tokens([h.passage_id for h in feedback])
+        tokens_of.update(passage_tokens([h.passage_id for h in feedback[1:]]))
     expansion = expansion_terms(feedback, tokens_of, params.feedback_terms)
     if not expansion:
         return [Hit(p, s) for p, s in zip(first[:k], first_scores[:k], strict=True)]

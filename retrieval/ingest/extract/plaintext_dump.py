@@ -96,7 +96,8 @@ _MD_EMPHASIS = re.compile(r"(?<![\w*])([_*])(?=[^\s_*])([^_*]+?)(?<=[^\s_*])\1(?
 _MD_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^\s<>]+|www\.[^\s<>]+)>")
 _MD_HEADING = re.compile(r"^#{1,6}\s+|\s+#{1,6}\s*$")
 # A Markdown table's rule row ("---|:---:") and the pipes between cells.
-# Written as "only rule characters" (a possessive lookahead: one pass, no backtracking)
+# Matched against one stripped line (no line break in it), written as "only rule
+# characters" (a lookahead with a possessive quantifier: one pass, no backtracking)
 # then "three dashes or equals signs somewhere": the direct form, with the same class
 # before and after the run, tried every split of a long run of dashes that ends in a
 # word, cubic in its length (seconds for a line of a thousand dashes and " x").

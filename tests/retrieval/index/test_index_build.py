@@ -18,13 +18,12 @@ from hypothesis import strategies as st
 import retrieval.index.bm25 as bm25_module
 import retrieval.index.build as build_module
 import retrieval.index.impacts as impacts_module
-import retrieval.index.prune as prune_module
 import retrieval.index.segments as segments_module
 import retrieval.index.slotmap as slotmap_module
-import retrieval.index.top as top_module
 from retrieval.index import BM25Index, PassageFilter, PassageMeta
 from retrieval.index.slotmap import SlotMap
 from tests.retrieval.index.bm25_oracle import assert_matches_reference
+from tests.retrieval.index.paths import prune_every_query
 
 PROPERTY = settings(
     max_examples=80,
@@ -51,8 +50,7 @@ def tiny(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Ite
     """Every threshold at its smallest, so a dozen passages go through every path;
     searches add up every posting (``accumulate_top``), or are pruned."""
     if request.param == "pruned":
-        monkeypatch.setattr(top_module, "TOP_MAX_POSTINGS", -1)
-        monkeypatch.setattr(top_module, "TOP_ALL_MAX_SLOTS", -1)
+        prune_every_query(monkeypatch)
     monkeypatch.setattr(os, "fsync", lambda fd: None)
     monkeypatch.setattr(bm25_module, "FLUSH_SLOTS", 2)
     monkeypatch.setattr(bm25_module, "BULK_MIN", 3)
@@ -63,7 +61,6 @@ def tiny(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Ite
     monkeypatch.setattr(segments_module, "MAX_MERGED_SLOTS", 9)
     monkeypatch.setattr(slotmap_module, "RECENT_MIN", 2)
     monkeypatch.setattr(slotmap_module, "RECENT_FRACTION", 1)
-    monkeypatch.setattr(prune_module, "PRUNE_MIN_POSTINGS", 0)
     yield
 
 

@@ -21,11 +21,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import retrieval.index.bm25 as bm25_module
-import retrieval.index.prune as prune_module
 import retrieval.index.search as search_module
 import retrieval.index.top as top_module
 from retrieval.index import BM25Index, PassageFilter, PassageMeta
 from tests.retrieval.index.bm25_oracle import assert_matches_reference
+from tests.retrieval.index.paths import prune_every_query
 
 VOCAB = [f"w{i}" for i in range(8)]
 PROPERTY = settings(
@@ -61,10 +61,8 @@ def machinery(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
         monkeypatch.setattr(bm25_module, "BULK_MIN", 2)
         monkeypatch.setattr(bm25_module, "BULK_CHUNK", 5)
         monkeypatch.setattr(bm25_module, "COMPACT_MIN_DEAD", 2)
-        monkeypatch.setattr(prune_module, "PRUNE_MIN_POSTINGS", 0)
     if request.param == "small-thresholds-pruning":
-        monkeypatch.setattr(top_module, "TOP_MAX_POSTINGS", -1)
-        monkeypatch.setattr(top_module, "TOP_ALL_MAX_SLOTS", -1)
+        prune_every_query(monkeypatch)
     if request.param == "small-thresholds-gather":
         # Candidates read back and the buffer reset posting by posting, not by scans,
         # and ranked with numpy however few.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-import retrieval.index.prune as prune_module
 from retrieval.index import BM25Index, PassageFilter, PassageMeta
+from tests.retrieval.index.paths import prune_every_query
 
 GUILD = 1_234_567_890_123_456_789  # Discord guild ids use the full int64 range
 DAY = 86_400
@@ -20,7 +20,7 @@ def index(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> BM
     unfiltered order is by id.
     """
     if request.param == "pruned":
-        monkeypatch.setattr(prune_module, "PRUNE_MIN_POSTINGS", 0)
+        prune_every_query(monkeypatch)
     idx = BM25Index()
     for i in range(12):
         tokens = ["korea"] * (12 - i) + ["trade"] + ["filler"] * i

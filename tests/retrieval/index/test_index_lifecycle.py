@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import retrieval.index.bm25 as bm25_module
-import retrieval.index.prune as prune_module
 from retrieval.index import BM25Index, Hit, PassageMeta
 from tests.retrieval.index.bm25_oracle import assert_matches_reference
+from tests.retrieval.index.paths import prune_every_query
 
 
 def test_empty_index_and_empty_query_return_nothing() -> None:
@@ -113,7 +113,7 @@ def test_many_adds_flush_merge_and_compact(monkeypatch: pytest.MonkeyPatch) -> N
     """Enough churn to flush the tail, merge tiers and compact, checked against the model."""
     monkeypatch.setattr(bm25_module, "FLUSH_SLOTS", 4)
     monkeypatch.setattr(bm25_module, "COMPACT_MIN_DEAD", 8)
-    monkeypatch.setattr(prune_module, "PRUNE_MIN_POSTINGS", 0)
+    prune_every_query(monkeypatch)
     rng = np.random.default_rng(7)
     vocab = [f"w{i}" for i in range(30)]
     docs: dict[int, list[str]] = {}
@@ -139,7 +139,7 @@ def test_pruning_keeps_passages_whose_only_terms_have_tiny_idf_floors(
 ) -> None:
     # w0 and w1 sit in more than half the passages: their idf is epsilon * mean idf,
     # some 16 orders of magnitude below w2's. Bounds that small must not be rounded away.
-    monkeypatch.setattr(prune_module, "PRUNE_MIN_POSTINGS", 0)
+    prune_every_query(monkeypatch)
     docs = {0: ["w0"], 1: ["w0", "w1"], 2: ["w1", "w2", "w3", "w4"]}
     index = BM25Index(k1=1.0, b=0.0, epsilon=epsilon)
     index.add_many((pid, doc, PassageMeta()) for pid, doc in docs.items())

@@ -59,8 +59,13 @@ def test_defaults_are_plain_bm25() -> None:
 
 def test_switches_fetch_each_passage_once() -> None:
     fetch = Fetcher()
+    # Passage 1 holds both terms: feedback runs only because it is asked to always.
     params = RankingSettings(
-        feedback=True, feedback_passages=3, feedback_terms=4, proximity_weight=0.5
+        feedback=True,
+        feedback_passages=3,
+        feedback_terms=4,
+        proximity_weight=0.5,
+        feedback_only_unmatched=False,
     )
     ranker = Ranker(_index(), params, fetch)
     hits = ranker.passages(["bank", "japan"], 3)

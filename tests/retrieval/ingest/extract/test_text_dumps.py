@@ -242,6 +242,7 @@ def test_hidden_second_copy_of_the_text_is_dropped() -> None:
 
 
 # The table-rule pattern as first written: the same class before and after the run.
+# Both are matched against single stripped lines, hence no line break in the alphabet.
 _DIRECT_TABLE_RULE = re.compile(r"^[\s|:+\-=]*[-=]{3,}[\s|:+\-=]*$")
 
 
