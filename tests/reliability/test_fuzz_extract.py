@@ -70,10 +70,26 @@ def test_line_mutated_text_scrapes(path: Path, mutations: list[object]) -> None:
     _line_mutated("extract.text.lines", path, mutations)
 
 
-def test_long_runs_of_rule_characters_ending_in_a_word() -> None:
-    # Found by the line fuzzer: the table-rule pattern tried every split of such a
-    # run, cubic in its length (35 s of CPU for 3,214 dashes and " x").
-    for line in ("-" * 5000 + " x", "=" * 5000 + " x", "| " + "-" * 5000 + "x"):
+# Found by the line fuzzer: lines whose long runs some patterns rescanned from each
+# character or split every way (the table rule took 35 s of CPU for 3,214 dashes and
+# " x", the byline's patterns seconds for "By ", 30,684 tabs and " .").
+LONG_RUN_LINES = (
+    "-" * 5000 + " x",
+    "=" * 5000 + " x",
+    "| " + "-" * 5000 + "x",
+    "By " + "\t" * 30000 + " .",
+    "By Ana" + " " * 30000 + "staff x",
+    "Ana Ruiz" + "\xa0" * 30000 + ", 2024 x",
+    "© Harbour News" + "," * 30000 + " ltd x",
+    "12 comments" + " " * 30000 + "x",
+    "a" + " " * 30000 + "| b",
+    "Title" + "\t" * 30000 + "## x",
+    "See" + " " * 30000 + "www.example.org x",
+)
+
+
+def test_long_runs_within_a_line() -> None:
+    for line in LONG_RUN_LINES:
         data = f"A headline\n\n{line}\n\nA paragraph of the article.\n".encode()
         guarded("extract.hostile", lambda data=data: extract(data, "x.txt"), size=len(data))
 

@@ -93,14 +93,16 @@ _RELATIVE_TIME = re.compile(
     _FLAGS,
 )
 # Lines after which a page holds no more article text: the footer's copyright notice
-# and the heading of a comment section.
+# and the heading of a comment section. White space followed by an optional part and
+# more white space is taken whole (\s*+): nothing after it needs any, and a long run is
+# not split every way between the two (quadratic in the run's length).
 _PAGE_END = re.compile(
-    r"(?:^\s*(?:\(c\)|©|copyrights?)\s*(?:©\s*)?\d{4}|all rights reserved|"
-    r"^\s*\[?\s*\d+\s+comments?\s*\]?\s*$|^\s*(?:top rated|reader|user|show|view|load|"
-    r"latest|all)?\s*comments?\s*(?:\(\d+\))?\s*$|^\s*leave a (?:comment|reply)|"
-    r"^\s*(?:post|add|write) a comment|^\s*join the (?:conversation|discussion)|"
-    r"^\s*you must be logged in to post a comment|"
-    r"^\s*\d+\s+(?:thoughts|responses|replies|comments)\s+(?:on|to)\b)",
+    r"(?:^\s*+(?:\(c\)|©|copyrights?)\s*(?:©\s*)?\d{4}|all rights reserved|"
+    r"^\s*+\[?\s*\d+\s+comments?\s*+\]?\s*$|^\s*+(?:top rated|reader|user|show|view|load|"
+    r"latest|all)?\s*comments?\s*+(?:\(\d+\))?\s*$|^\s*+leave a (?:comment|reply)|"
+    r"^\s*+(?:post|add|write) a comment|^\s*+join the (?:conversation|discussion)|"
+    r"^\s*+you must be logged in to post a comment|"
+    r"^\s*+\d+\s+(?:thoughts|responses|replies|comments)\s+(?:on|to)\b)",
     _FLAGS,
 )
 # Marks of script and style code, which some renderers (lxml's ``text_content``) keep

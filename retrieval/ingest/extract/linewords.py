@@ -40,7 +40,9 @@ _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
 # Characters of unspaced script that count as one word (a rough average).
 _CHARS_PER_WORD = 2
 _TERMINAL = re.compile(r"[.!?…。！？:;]['\"”’»)\]]*\s*$")
-_TRAILING_URL = re.compile(r"\s+(?:https?://|www\.)\S+\s*$")
+# Starts only where a run of white space starts (the leftmost match is the same), so a
+# long run is not rescanned from each of its characters.
+_TRAILING_URL = re.compile(r"(?<!\s)\s+(?:https?://|www\.)\S+\s*$")
 _SENTENCE_END = re.compile(r"[.!?…。！？]['\"”’»)\]]*\s*$")
 
 

@@ -50,7 +50,10 @@ _COPYRIGHT = re.compile(
     r"(?P<name>[^.|©]+?)\s*(?:\.\s|\.$|,?\s*all rights|\s[-–|]\s|\||$)",
     re.I,
 )
-_TRAILING_YEAR = re.compile(r"[,\s]+(?:19|20)\d{2}\s*$")
+# Both trailing patterns start only where a run of commas and white space starts: a
+# match inside a run is also one a character earlier (the leftmost match is the same),
+# and a long run is not rescanned from each of its characters (quadratic).
+_TRAILING_YEAR = re.compile(r"(?<![,\s])[,\s]+(?:19|20)\d{2}\s*$")
 # Words that show a "copyright holder" match caught a notice, not a name.
 _NOT_A_NAME = re.compile(
     r"\b(?:rights|reserved|designed|powered|registered|trademark|charity|nonprofit)\b", re.I
@@ -58,7 +61,7 @@ _NOT_A_NAME = re.compile(
 # Publication names are short.
 SOURCE_MAX_WORDS = 6
 _CORPORATE = re.compile(
-    r"[,\s]+(?:private limited|pvt\.? ltd\.?|private ltd\.?|ltd\.?|limited|inc\.?|llc|"
+    r"(?<![,\s])[,\s]+(?:private limited|pvt\.? ltd\.?|private ltd\.?|ltd\.?|limited|inc\.?|llc|"
     r"plc|corp\.?|corporation|co\.?|gmbh|s\.a\.?|ag|n\.v\.)\s*$",
     re.I,
 )
