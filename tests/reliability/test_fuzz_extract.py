@@ -72,7 +72,8 @@ def test_line_mutated_text_scrapes(path: Path, mutations: list[object]) -> None:
 
 # Found by the line fuzzer: lines whose long runs some patterns rescanned from each
 # character or split every way (the table rule took 35 s of CPU for 3,214 dashes and
-# " x", the byline's patterns seconds for "By ", 30,684 tabs and " .").
+# " x", the byline's patterns seconds for "By ", 30,684 tabs and " .", the copyright
+# holder's 24 s for "www.", 10,200 "(c)" and "@a.b").
 LONG_RUN_LINES = (
     "-" * 5000 + " x",
     "=" * 5000 + " x",
@@ -85,6 +86,7 @@ LONG_RUN_LINES = (
     "a" + " " * 30000 + "| b",
     "Title" + "\t" * 30000 + "## x",
     "See" + " " * 30000 + "www.example.org x",
+    "www." + "(c)" * 10200 + "@a.b",
 )
 
 

@@ -93,3 +93,28 @@ lines = st.lists(st.sampled_from(PIECES), max_size=14).map("".join)
 def test_the_rewrite_matches_as_first_written(case: str, line: str) -> None:
     now, first, use = CASES[case]
     assert use(now, line) == use(first, line)
+
+
+_FIRST_COPYRIGHT = re.compile(
+    plaintext_meta._NOT_AFTER_MARK + r"(?:©|\(c\)|copyrights?)(?:\s*(?:©|\(c\)|copyrights?))*\s*"
+    r"(?:\d{4}(?:\s*[-–]\s*\d{4})?\s*,?\s*)?"
+    r"(?P<name>[^.|©]+?)\s*(?:\.\s|\.$|,?\s*all rights|\s[-–|]\s|\||$)",
+    re.I,
+)
+_MARKER_WORDS = re.compile(r"(?i)\(c\)|copyrights?|[\s,©\-–|]")
+COPYRIGHT_PIECES = [
+    "©", "(c)", "Copyright", "copyrights", " ", ".", ". ", "|", " - ", ",", "2024",
+    "1999-2024", "Valley Post", "Ltd", " all rights reserved", "x", "@a.b", "\t",
+]  # fmt: skip
+
+
+@settings(max_examples=1000, deadline=None)
+@given(line=st.lists(st.sampled_from(COPYRIGHT_PIECES), max_size=10).map("".join))
+def test_the_copyright_holder_differs_only_where_it_was_made_of_markers(line: str) -> None:
+    # Taking the markers whole changes the holder only where the first writing found one
+    # by giving markers back: a "name" of the markers' own words ("(c)", "copyright").
+    now, first = plaintext_meta._COPYRIGHT.search(line), _FIRST_COPYRIGHT.search(line)
+    now_name = now.group("name") if now else None
+    first_name = first.group("name") if first else None
+    if now_name != first_name and first_name is not None:
+        assert _MARKER_WORDS.sub("", first_name) in ("", "s")
