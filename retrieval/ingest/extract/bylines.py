@@ -46,13 +46,12 @@ _BY = re.compile(
     r"(?:^|\s)(?:by|written by|words by|story by|reported by|posted by|text:)\s+(?P<name>[^|•·]+)",
     re.I,
 )
-# Each branch that opens with white space starts only where a run of it starts
-# ((?<!\s), or (?!(?<=\s)\s) where a comma may open it): a match inside a run is also
-# one a character earlier, so the leftmost match is unchanged, but a long run is no
-# longer rescanned from each of its characters (quadratic in its length).
+# The branches that open with white space (or a comma and white space) start nowhere
+# inside a run of it (``linewords.NOT_INSIDE_SPACE_RUN``).
 _BY_STOP = re.compile(
-    r"(?<!\s)\s+[-–—|•·]\s+|(?<!\s)\s+(?:on|at|in|published|updated|posted)\s+|"
-    r"(?!(?<=\s)\s),?\s*\d|@|,\s*(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b",
+    rf"{lw.NOT_INSIDE_SPACE_RUN}\s+[-–—|•·]\s+|"
+    rf"{lw.NOT_INSIDE_SPACE_RUN}\s+(?:on|at|in|published|updated|posted)\s+|"
+    rf"{lw.NOT_INSIDE_SPACE_RUN},?\s*\d|@|,\s*(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b",
     re.I,
 )
 _ROLE_WORDS = (
@@ -62,8 +61,8 @@ _ROLE_WORDS = (
 # The words before a role are taken from the start of their run only (the lookbehind):
 # the leftmost match is the same, but a long run is no longer rescanned from each of
 # its characters, which made a long one-word "byline" quadratic to clean.
-# The same for the white space before them (see _BY_STOP).
-_ROLE = re.compile(rf"(?!(?<=\s)\s),?\s*(?:(?<![\w ])[\w ]+ )?{_ROLE_WORDS}\b.*$", re.I)
+# The same for the white space before them (``linewords.NOT_INSIDE_SPACE_RUN``).
+_ROLE = re.compile(rf"{lw.NOT_INSIDE_SPACE_RUN},?\s*(?:(?<![\w ])[\w ]+ )?{_ROLE_WORDS}\b.*$", re.I)
 _NAME = r"[A-Z][a-z'’.-]+(?:\s+[A-Z][A-Za-z'’.-]+){1,2}"
 # "Tom Krisher, AP Auto Writer", "Meg Kinnard and Errin Haines, Associated Press"
 _NAMED = re.compile(

@@ -94,10 +94,9 @@ _MD_STRONG = re.compile(r"\*\*+|__+")
 _MD_EMPHASIS = re.compile(r"(?<![\w*])([_*])(?=[^\s_*])([^_*]+?)(?<=[^\s_*])\1(?![\w*])")
 # Autolinks: the address is the text shown.
 _MD_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^\s<>]+|www\.[^\s<>]+)>")
-# The closing marks' branch and the pipes start nowhere inside a run of white space: a
-# match there is also one a character earlier, so every match is the same, but a long
-# run is not rescanned from each of its characters (quadratic in its length).
-_MD_HEADING = re.compile(r"^#{1,6}\s+|(?<!\s)\s+#{1,6}\s*$")
+# The closing marks' branch and the pipes start nowhere inside a run of white space
+# (``linewords.NOT_INSIDE_SPACE_RUN``).
+_MD_HEADING = re.compile(r"^#{1,6}\s+|" + lw.NOT_INSIDE_SPACE_RUN + r"\s+#{1,6}\s*$")
 # A Markdown table's rule row ("---|:---:") and the pipes between cells.
 # Matched against one stripped line (no line break in it), written as "only rule
 # characters" (a lookahead with a possessive quantifier: one pass, no backtracking)
@@ -105,7 +104,7 @@ _MD_HEADING = re.compile(r"^#{1,6}\s+|(?<!\s)\s+#{1,6}\s*$")
 # before and after the run, tried every split of a long run of dashes that ends in a
 # word, cubic in its length (seconds for a line of a thousand dashes and " x").
 _TABLE_RULE = re.compile(r"^(?=[\s|:+\-=]*+$).*?[-=]{3}")
-_TABLE_PIPE = re.compile(r"(?!(?<=\s)\s)\s*\|\s*")
+_TABLE_PIPE = re.compile(lw.NOT_INSIDE_SPACE_RUN + r"\s*\|\s*")
 # Numbered link references of lynx/elinks ("[12]"), and their image and form stand-ins.
 _LINK_REF = re.compile(r"\[\d{1,5}\]")
 _BRACKETED_LINE = re.compile(r"^\[[^\[\]]{0,120}\]$")
