@@ -8,9 +8,12 @@ in-memory index of ``--passages`` passages from the shared corpora (as
 by query, best of ``--rounds`` runs (CPU time), and prints the mean per band of
 postings. The queries are the judged questions of ``bench/qa``, 200 article titles,
 and 150 runs of three of them together (long queries over many postings, as RM3's
-expanded ones are). Not run in CI.
+expanded ones are). With ``--expanded`` the queries are instead RM3's weighted queries
+for the same texts, as ``ranking.feedback`` builds them with the default settings
+(the query's own terms weighted well above the expansion's): weights change what a
+term's bound is worth to pruning. Not run in CI.
 
-    .venv/bin/python bench/bench_routing.py --passages 1000000
+    .venv/bin/python bench/bench_routing.py --passages 1000000 [--expanded]
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import random
 import statistics
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -30,10 +34,12 @@ sys.path.insert(0, str(REPO))
 
 from bench.news_corpus import load_articles, pack, pick_queries, replicate_tokens  # noqa: E402
 from bench.qa.goldset import load_questions  # noqa: E402
-from retrieval.index import BM25Index, PassageMeta  # noqa: E402
+from retrieval.index import BM25Index, Hit, PassageMeta  # noqa: E402
 from retrieval.index import bm25 as bm25_module  # noqa: E402
 from retrieval.index.search import make_plan  # noqa: E402
 from retrieval.index.tokenizer import Tokenizer  # noqa: E402
+from retrieval.ranking.feedback import expanded_query  # noqa: E402
+from retrieval.ranking.settings import RankingSettings  # noqa: E402
 
 SEED = 20261207
 LONG_QUERIES = 150
@@ -49,39 +55,62 @@ def queries(tokenizer: Tokenizer) -> list[list[str]]:
     return short + long
 
 
+def expanded_queries(
+    index: BM25Index, asked: list[list[str]], tokens: list[list[str]]
+) -> list[dict[str, float]]:
+    """RM3's weighted query for each of ``asked`` that the answer would expand."""
+    params = RankingSettings(feedback=True)
+    weighted = []
+    for query in asked:
+        ids, scores = index.ranked_ids(query, params.feedback_passages)
+        if not ids or index.holds_terms(ids[0], query):
+            continue
+        hits = [Hit(p, s) for p, s in zip(ids, scores, strict=True)]
+        weights = expanded_query(index, query, hits, {p: tokens[p] for p in ids}, params)
+        if weights is not None:
+            weighted.append(weights)
+    return weighted
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--passages", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--k", type=int, nargs="*", default=[10, 50])
+    parser.add_argument("--expanded", action="store_true", help="time RM3's weighted queries")
     args = parser.parse_args()
     tokenizer = Tokenizer()
     articles = load_articles()
     base = tokenizer.tokenize_many([p for a in articles for p in pack(a)], workers=os.cpu_count())
+    passages = list(replicate_tokens(base, args.passages))
     index = BM25Index()
-    index.add_many(
-        (i, tokens, PassageMeta()) for i, tokens in enumerate(replicate_tokens(base, args.passages))
-    )
-    asked = queries(tokenizer)
-    postings = [sum(make_plan(index._view(), index._query_terms(q)).postings) for q in asked]
+    index.add_many((i, tokens, PassageMeta()) for i, tokens in enumerate(passages))
+    short = queries(tokenizer)
+    weighted = [dict(Counter(q)) for q in short]  # a repeated term counts each time
+    if args.expanded:
+        weighted = expanded_queries(index, short, passages)
+    del passages
+    terms = [index._weighted_terms(w) for w in weighted]
+    postings = [sum(make_plan(index._view(), t).postings) for t in terms]
     gc.collect()
     gc.freeze()
     best: dict[tuple[str, int], list[float]] = {}
     chosen = bm25_module.prefer_top
     try:
         for _ in range(args.rounds):
-            for i, tokens in enumerate(asked):
+            for i, weights in enumerate(weighted):
                 for k in args.k:
                     for way, prefer in WAYS.items():
                         bm25_module.prefer_top = prefer  # type: ignore[assignment]
                         start = time.process_time()
-                        index.ranked_ids(tokens, k)
+                        index.weighted_ids(weights, k)
                         spent = time.process_time() - start
-                        times = best.setdefault((way, k), [float("inf")] * len(asked))
+                        times = best.setdefault((way, k), [float("inf")] * len(weighted))
                         times[i] = min(times[i], spent)
     finally:
         bm25_module.prefer_top = chosen
-    print(f"{len(index):,} passages, {len(asked)} queries, best of {args.rounds} (CPU ms, mean)")
+    kind = "RM3-expanded queries" if args.expanded else "queries"
+    print(f"{len(index):,} passages, {len(weighted)} {kind}, best of {args.rounds} (CPU ms, mean)")
     for k in args.k:
         for low, high in itertools.pairwise(BANDS):
             band = [i for i, p in enumerate(postings) if low <= p < high]

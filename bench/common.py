@@ -256,3 +256,22 @@ def format_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str
         for r in cells
     )
     return "\n".join(out)
+
+
+def parse_ranking(items: Sequence[str]) -> dict[str, object]:
+    """``key=value`` pairs of [ranking] settings (values as TOML would read them)."""
+    out: dict[str, object] = {}
+    for item in items:
+        key, _, raw = item.partition("=")
+        value: object = raw
+        if raw in ("true", "false"):
+            value = raw == "true"
+        else:
+            for kind in (int, float):
+                try:
+                    value = kind(raw)
+                    break
+                except ValueError:
+                    continue
+        out[key.strip()] = value
+    return out

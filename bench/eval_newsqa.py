@@ -8,6 +8,10 @@ sentences sharing the most query words) in the same process and prints both rows
 story_hit@1/@3, ans_recall@1/@3 and mrr@3 over the first 3 answer sentences.
 
     .venv/bin/python -m bench.eval_newsqa [--workdir DIR] [--questions FILE]
+        [--ranking KEY=VALUE ...]
+
+With ``--workdir`` the database is kept and reused, so variants of the ``[ranking]``
+settings can be answered over the same ingest.
 
 The baseline needs ``rank_bm25`` (a dependency of the project).
 """
@@ -21,7 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.common import SHARED, Workspace, run_newsbot
+from bench.common import SHARED, Workspace, parse_ranking, run_newsbot
 
 NEWSQA = SHARED / "eval" / "newsqa"
 # The corpus file is one JSONL input, larger than the default per-input cap.
@@ -44,6 +48,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, help="keep the database and answers here")
     parser.add_argument("--questions", type=Path, default=NEWSQA / "dev_questions.jsonl")
+    parser.add_argument(
+        "--ranking", nargs="*", default=[], metavar="KEY=VALUE", help="[ranking] settings"
+    )
     args = parser.parse_args()
     if not (NEWSQA / "corpus.jsonl").exists():
         print(f"no NewsQA set at {NEWSQA}", file=sys.stderr)
@@ -52,7 +59,10 @@ def main() -> int:
         root = args.workdir or Path(tmp)
         root.mkdir(parents=True, exist_ok=True)
         space = Workspace(root)
-        config = space.write_config({"ingest": {"max_input_bytes": MAX_INPUT_BYTES}})
+        extra: dict[str, dict[str, object]] = {"ingest": {"max_input_bytes": MAX_INPUT_BYTES}}
+        if args.ranking:
+            extra["ranking"] = parse_ranking(args.ranking)
+        config = space.write_config(extra)
         if not (root / "newsbot.db").exists():
             run_newsbot(config, "ingest", str(NEWSQA / "corpus.jsonl"))
         questions = write_questions(args.questions, root)

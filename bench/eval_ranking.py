@@ -45,6 +45,7 @@ from bench.common import (
     load_qrels,
     newsbot_command,
     paired_bootstrap,
+    parse_ranking,
     parse_run,
     per_query_ndcg,
     run_newsbot,
@@ -244,25 +245,6 @@ def table(rows: Sequence[Row], qrels: Qrels, reference: str) -> str:
         out.append([row.name, scores.ndcg10, scores.recall100, scores.mrr, change, ms])
     header = ["system", "nDCG@10", "R@100", "MRR", f"dnDCG vs {reference} (95% CI)", "ms/q"]
     return format_table(header, out)
-
-
-def parse_ranking(items: Sequence[str]) -> dict[str, object]:
-    """``key=value`` pairs of [ranking] settings (values as TOML would read them)."""
-    out: dict[str, object] = {}
-    for item in items:
-        key, _, raw = item.partition("=")
-        value: object = raw
-        if raw in ("true", "false"):
-            value = raw == "true"
-        else:
-            for kind in (int, float):
-                try:
-                    value = kind(raw)
-                    break
-                except ValueError:
-                    continue
-        out[key.strip()] = value
-    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:

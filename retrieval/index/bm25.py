@@ -290,6 +290,23 @@ class BM25Index:
             scores = sorted_scores(view, plan, distinct, self._scratch_buffer())
             return np.asarray(scores[inverse])
 
+    def holds_terms(self, passage_id: int, terms: Iterable[str]) -> bool:
+        """Whether the passage holds every one of ``terms`` (False for a passage not in
+        the index), read from its forward index: deciding on feedback this way reads and
+        tokenises no text."""
+        with self._lock:
+            slot = self._slot_of.get(passage_id)
+            if slot is None:
+                return False
+            wanted = [self._vocab.get(term) for term in set(terms)]
+            if None in wanted:
+                return False
+            if slot >= self._pending.base:
+                held: Collection[int] = self._pending.docs[slot].keys()
+            else:
+                held = set(self._segment_of(slot).doc_terms(slot).tolist())
+            return all(term in held for term in wanted)
+
     def term_scores(self, terms: Sequence[str], passage_ids: Sequence[int]) -> NDArray[np.float64]:
         """Row ``i``: ``get_scores([terms[i]], passage_ids)`` (zeros for an unknown term),
         all located in one pass: a weighted query scores each of its terms on one pool."""

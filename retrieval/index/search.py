@@ -122,16 +122,17 @@ def contributions(
     if plan.postings[j] > _TABLE_RATIO * len(view.weights):
         table = factor * view.weights
     for slots, codes in blocks(view, plan, j):
-        if table is None and out is not None:
-            mine = view.weights.take(codes, out=out[: len(codes)])
+        into = None if out is None else out[: len(codes)]
+        # Gathers in "clip" mode: codes index the weight table by construction (build
+        # and merge assign them from it), and the default mode's bounds check on small
+        # unsigned codes cost several times the gather itself (2-6 against 0.8 ns a
+        # posting, numpy 2.4): 15-20% of a query's time at 1M passages.
+        if table is None:
+            mine = view.weights.take(codes, out=into, mode="clip")
             mine *= factor  # the same product as factor * weight: multiplication commutes
             yield slots, mine
-        elif table is None:
-            yield slots, factor * view.weights[codes]
-        elif out is not None:
-            yield slots, table.take(codes, out=out[: len(codes)])
         else:
-            yield slots, table[codes]
+            yield slots, table.take(codes, out=into, mode="clip")
     if plan.pending and len(plan.pending[j][0]):
         slots, weights = plan.pending[j]
         yield slots, factor * weights

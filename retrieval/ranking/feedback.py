@@ -58,11 +58,6 @@ def expansion_terms(
     return {term: p / total for term, p in best} if total > 0 else {}
 
 
-def holds_every_term(tokens: Sequence[str] | None, query_tokens: Sequence[str]) -> bool:
-    """Whether a passage's tokens include every term of the query."""
-    return tokens is not None and set(query_tokens) <= set(tokens)
-
-
 def rm3_query(
     query_tokens: Sequence[str], expansion: Mapping[str, float], query_weight: float
 ) -> dict[str, float]:
@@ -111,22 +106,36 @@ def feedback_search(
     top = params.feedback_passages
     first, first_scores = index.ranked_ids(query_tokens, max(top, k), allowed)
     feedback = [Hit(p, s) for p, s in zip(first[:top], first_scores[:top], strict=True)]
-    # With feedback_only_unmatched the best passage alone decides whether to expand:
-    # the others are read only for the expansion.
-    decide = params.feedback_only_unmatched and bool(feedback)
-    read_first = feedback[:1] if decide else feedback
-    tokens_of = dict(passage_tokens([h.passage_id for h in read_first]))
-    if decide:
-        if holds_every_term(tokens_of.get(feedback[0].passage_id), query_tokens):
-            return [Hit(p, s) for p, s in zip(first[:k], first_scores[:k], strict=True)]
-        tokens_of.update(passage_tokens([h.passage_id for h in feedback[1:]]))
+    # With feedback_only_unmatched the best passage decides whether to expand, from the
+    # index's own record of its terms: no passage is read unless the expansion runs.
+    if (
+        params.feedback_only_unmatched
+        and feedback
+        and index.holds_terms(feedback[0].passage_id, query_tokens)
+    ):
+        return [Hit(p, s) for p, s in zip(first[:k], first_scores[:k], strict=True)]
+    tokens_of = passage_tokens([h.passage_id for h in feedback])
+    weights = expanded_query(index, query_tokens, feedback, tokens_of, params)
+    if weights is None:
+        return [Hit(p, s) for p, s in zip(first[:k], first_scores[:k], strict=True)]
+    ids, scores = index.weighted_ids(weights, k, allowed)
+    return [Hit(p, s) for p, s in zip(ids, scores, strict=True)]
+
+
+def expanded_query(
+    index: BM25Index,
+    query_tokens: Sequence[str],
+    feedback: Sequence[Hit],
+    tokens_of: Mapping[int, Sequence[str]],
+    params: RankingSettings,
+) -> dict[str, float] | None:
+    """RM3's weighted query from the feedback passages; None when they give no term."""
     expansion = expansion_terms(feedback, tokens_of, params.feedback_terms)
     if not expansion:
-        return [Hit(p, s) for p, s in zip(first[:k], first_scores[:k], strict=True)]
+        return None
     weights = rm3_query(query_tokens, expansion, params.feedback_query_weight)
     if params.feedback_max_df < 1.0:
         weights = without_common_terms(
             weights, query_tokens, index.doc_share, params.feedback_max_df
         )
-    ids, scores = index.weighted_ids(weights, k, allowed)
-    return [Hit(p, s) for p, s in zip(ids, scores, strict=True)]
+    return weights

@@ -202,6 +202,23 @@ def test_term_scores_equal_scoring_each_term_alone(
 
 
 @PROPERTY
+@given(ops=ops_st, terms=query_st, unknown_id=st.integers(21, 30))
+def test_holds_terms_is_the_passage_holding_every_term(
+    machinery: str, ops: list[tuple[object, ...]], terms: list[str], unknown_id: int
+) -> None:
+    """``holds_terms`` reads the forward index of segments and of the pending tail alike,
+    after removals, merges and reloads, as the passage's own tokens say."""
+    index = BM25Index()
+    docs: dict[int, list[str]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for step, op in enumerate(ops):
+            index = _apply(index, docs, op, Path(tmp) / f"snap{step}")
+    for pid, tokens in docs.items():
+        assert index.holds_terms(pid, terms) == (set(terms) <= set(tokens))
+    assert not index.holds_terms(unknown_id, terms)
+
+
+@PROPERTY
 @given(
     ops=ops_st,
     weights=st.dictionaries(
