@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from retrieval.cli import commands as engine_cli
+from retrieval.cli.startup import engine_loading
 from retrieval.config import Settings
 
 
@@ -99,7 +100,7 @@ BLAS_THREADS_VARIABLE = "OPENBLAS_NUM_THREADS"
 
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault(BLAS_THREADS_VARIABLE, "1")
-    return engine_cli.main(argv, engine_cli.build_parser(add_commands))
+    return engine_cli.main(argv, engine_cli.build_parser(add_commands), loading=engine_loading)
 
 
 if __name__ == "__main__":

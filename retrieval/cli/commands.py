@@ -16,7 +16,7 @@ import sys
 import textwrap
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 # otherwise load every feature first (PLC0415 is allowed in this module for that).
 
 Handler = Callable[[argparse.Namespace, Settings], int]
+
+
 EXIT_FAILURES = EXIT_FAILURE
 _positive = positive
 
@@ -566,7 +568,14 @@ def _query_options(p: argparse.ArgumentParser, *, limit: str = "at most N result
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
-def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    parser: argparse.ArgumentParser | None = None,
+    *,
+    loading: Callable[[], AbstractContextManager[object]] = nullcontext,
+) -> int:
+    """Run one command; ``loading`` wraps loading the engine for a query (the console
+    script passes ``startup.engine_loading``, the process's own policy)."""
     parser = parser or build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -576,7 +585,11 @@ def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | No
     try:
         settings = load_settings(args.config)
         if getattr(args, "needs_articles", False):
-            from retrieval.store.database_info import require_articles
+            # A query loads the engine first thing: loaded here, within ``loading``,
+            # it is found loaded by the handler.
+            with loading():
+                import retrieval.service  # noqa: F401
+                from retrieval.store.database_info import require_articles
 
             # A question on an empty (often: another) database says so, rather than
             # "nothing matches"; and never creates that database.
