@@ -14,6 +14,7 @@ for the same texts, as ``ranking.feedback`` builds them with the default setting
 term's bound is worth to pruning. Not run in CI.
 
     .venv/bin/python bench/bench_routing.py --passages 1000000 [--expanded]
+        [--ranking KEY=VALUE ...]   # [ranking] settings the expansion is built with
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.common import parse_ranking  # noqa: E402
 from bench.news_corpus import load_articles, pack, pick_queries, replicate_tokens  # noqa: E402
 from bench.qa.goldset import load_questions  # noqa: E402
 from retrieval.index import BM25Index, Hit, PassageMeta  # noqa: E402
@@ -56,10 +58,9 @@ def queries(tokenizer: Tokenizer) -> list[list[str]]:
 
 
 def expanded_queries(
-    index: BM25Index, asked: list[list[str]], tokens: list[list[str]]
+    index: BM25Index, asked: list[list[str]], tokens: list[list[str]], params: RankingSettings
 ) -> list[dict[str, float]]:
     """RM3's weighted query for each of ``asked`` that the answer would expand."""
-    params = RankingSettings(feedback=True)
     weighted = []
     for query in asked:
         ids, scores = index.ranked_ids(query, params.feedback_passages)
@@ -78,6 +79,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--k", type=int, nargs="*", default=[10, 50])
     parser.add_argument("--expanded", action="store_true", help="time RM3's weighted queries")
+    parser.add_argument(
+        "--ranking", nargs="*", default=[], metavar="KEY=VALUE", help="[ranking] settings"
+    )
     args = parser.parse_args()
     tokenizer = Tokenizer()
     articles = load_articles()
@@ -88,7 +92,8 @@ def main() -> None:
     short = queries(tokenizer)
     weighted = [dict(Counter(q)) for q in short]  # a repeated term counts each time
     if args.expanded:
-        weighted = expanded_queries(index, short, passages)
+        params = RankingSettings(**{"feedback": True, **parse_ranking(args.ranking)})  # type: ignore[arg-type]
+        weighted = expanded_queries(index, short, passages, params)
     del passages
     terms = [index._weighted_terms(w) for w in weighted]
     postings = [sum(make_plan(index._view(), t).postings) for t in terms]
@@ -122,6 +127,9 @@ def main() -> None:
             )
             span = f"{low:,}+" if high == BANDS[-1] else f"{low:,}-{high:,}"
             print(f"  top {k:<3} postings {span:<21} {len(band):4} queries  {cells}")
+        cells = "  ".join(f"{way} {statistics.mean(best[(way, k)]) * 1e3:7.2f}" for way in WAYS)
+        head = f"all ({statistics.mean(postings):,.0f} postings a query)"
+        print(f"  top {k:<3} {head:<30} {len(weighted):4} queries  {cells}")
 
 
 if __name__ == "__main__":
