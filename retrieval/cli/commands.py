@@ -39,8 +39,6 @@ if TYPE_CHECKING:
 # otherwise load every feature first (PLC0415 is allowed in this module for that).
 
 Handler = Callable[[argparse.Namespace, Settings], int]
-
-
 EXIT_FAILURES = EXIT_FAILURE
 _positive = positive
 
