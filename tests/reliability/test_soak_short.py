@@ -33,7 +33,13 @@ CONFIG = SoakConfig(
     memory_every=2.0,
     view_seconds=4.0,
     warm_up=6.0,
-    faults=FaultPlan(rate_limit=0.08, server_error=0.05, lost_answer=0.3, retry_after=(0.05, 0.3)),
+    faults=FaultPlan(
+        rate_limit=0.08,
+        server_error=0.05,
+        lost_answer=0.3,
+        retry_after=(0.05, 0.3),
+        each_kind_first=True,
+    ),
 )
 
 
