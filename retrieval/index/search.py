@@ -126,7 +126,7 @@ def contributions(
         # Gathers in "clip" mode: codes index the weight table by construction (build
         # and merge assign them from it), and the default mode's bounds check on small
         # unsigned codes cost several times the gather itself (2-6 against 0.8 ns a
-        # posting, numpy 2.4): 15-20% of a query's time at 1M passages.
+        # posting, numpy 2.4): 10-20% of a query's time at 1M passages.
         if table is None:
             mine = view.weights.take(codes, out=into, mode="clip")
             mine *= factor  # the same product as factor * weight: multiplication commutes
