@@ -97,9 +97,10 @@ class FaultPlan:
     # Of digest posts (sent with enforce_nonce): carried out, but the answer lost.
     lost_answer: float = 0.15
     retry_after: tuple[float, float] = (0.05, 1.0)
-    # The first calls that can fail get a 429 and then a retried 5xx, whatever the rolls:
-    # a run of a few seconds makes some tens of calls, and at a few percent a kind of
-    # fault can miss all of them (a short soak once saw no 429 in 61 calls).
+    # The first calls that can fail get a 429 and then a retried 5xx (each kind that has
+    # a chance at all), whatever the rolls: a run of a few seconds makes some tens of
+    # calls, and at a few percent a kind of fault can miss all of them (a short soak once
+    # saw no 429 in 61 calls).
     each_kind_first: bool = False
 
 
@@ -121,9 +122,13 @@ class Faults:
             self.injected["lost answer (enforce_nonce)"] += 1
             return Fault(500, {"message": "Internal Server Error", "code": 0}, after_handling=True)
         roll = self.rng.random()
-        if plan.each_kind_first and not self.injected["429"]:
+        if plan.each_kind_first and plan.rate_limit > 0 and not self.injected["429"]:
             roll = 0.0  # a 429
-        elif plan.each_kind_first and not any(str(s) in self.injected for s in RETRIED_5XX):
+        elif (
+            plan.each_kind_first
+            and plan.server_error > 0
+            and not any(str(s) in self.injected for s in RETRIED_5XX)
+        ):
             roll = plan.rate_limit  # a 5xx
         if roll < plan.rate_limit:
             self.injected["429"] += 1
