@@ -86,7 +86,7 @@ def main() -> None:
     tokenizer = Tokenizer()
     articles = load_articles()
     base = tokenizer.tokenize_many([p for a in articles for p in pack(a)], workers=os.cpu_count())
-    passages = list(replicate_tokens(base, args.passages))
+    passages = replicate_tokens(base, args.passages)
     index = BM25Index()
     index.add_many((i, tokens, PassageMeta()) for i, tokens in enumerate(passages))
     short = queries(tokenizer)
