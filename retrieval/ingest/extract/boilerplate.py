@@ -116,6 +116,8 @@ _CODE_MARK = re.compile(
     r"^\s*(?://|/\*|\*/|<!--|-->|@media|@import|@font-face)|(?<![\w-])[\w-]++\s*:\s*[^\s;]++;|\"[\w@$-]+\"\s*:|"
     r"\\u[0-9a-fA-F]{4}|\\[nrt\"/]"
 )
+# Characters that all marks but the line-opening one hold (the pattern's literals).
+_MARK_CHARS = '{}()=&|;:"\\'
 # A line is code from this many marks on ...
 CODE_MIN_MARKS = 2
 # ... when they come at least this often per word (prose quoting one call stays prose).
@@ -152,12 +154,18 @@ class _Caseless:
         openings: tuple[str, ...] = (),
         *,
         digit_opening: bool = False,
+        boundary_free_first: bool = False,
     ) -> None:
         source = pattern.pattern.replace("[A-Z]", "[a-z]")
         if _UPPER_LITERAL.search(source):
             raise ValueError(f"pattern has upper-case letters: {source[:60]}")
         self._pattern = pattern
         self._lower = re.compile(source, pattern.flags & ~re.IGNORECASE)
+        self._relaxed = (
+            re.compile(without_word_boundaries(source), self._lower.flags)
+            if boundary_free_first
+            else None
+        )
         self._needles = needles
         self._openings = openings
         self._digit_opening = digit_opening
@@ -167,12 +175,46 @@ class _Caseless:
         if low is None:
             return bool(self._pattern.search(text))
         if self._needles is not None and not (
-            any(needle in low for needle in self._needles)
+            any(map(low.__contains__, self._needles))
             or low.lstrip().startswith(self._openings)
             or (self._digit_opening and low.lstrip()[:1].isdecimal())  # \d: any script's
         ):
             return False
+        if self._relaxed is not None and not self._relaxed.search(low):
+            return False
         return bool(self._lower.search(low))
+
+
+def without_word_boundaries(source: str) -> str:
+    """A pattern's source with its ``\\b`` assertions removed (escapes and character
+    classes, where ``\\b`` is a backspace, are read past)."""
+    out: list[str] = []
+    i, in_class = 0, False
+    while i < len(source):
+        char = source[i]
+        if char == "\\" and i + 1 < len(source):
+            pair = source[i : i + 2]
+            if not (pair == "\\b" and not in_class):
+                out.append(pair)
+            i += 2
+            continue
+        if char == "[" and not in_class:
+            in_class = True
+            if source[i + 1 : i + 2] == "^":
+                out.append("[^")
+                i += 2
+            else:
+                out.append(char)
+                i += 1
+            if source[i : i + 1] == "]":  # a leading "]" is a member, not the end
+                out.append("]")
+                i += 1
+            continue
+        if char == "]" and in_class:
+            in_class = False
+        out.append(char)
+        i += 1
+    return "".join(out)
 
 
 # A letter outside an escape ("\S" is one): a case-sensitive literal.
@@ -264,7 +306,9 @@ _CAPTION_NEEDLES = (
     "istock", "left,", "right,", "centre,", "center,", "from left", "back to gallery",
 )  # fmt: skip
 _CAPTION_OPENINGS = ("pic", "illustration", "graphic", "video", "source", "file ")
-_CAPTION_CASELESS = _Caseless(_CAPTION, _CAPTION_NEEDLES, _CAPTION_OPENINGS, digit_opening=True)
+_CAPTION_CASELESS = _Caseless(
+    _CAPTION, _CAPTION_NEEDLES, _CAPTION_OPENINGS, digit_opening=True, boundary_free_first=True
+)
 # Lines whose furniture tests are remembered: the HTML cascade tests the same paragraph
 # in several candidates (trafilatura's readings, the cleaner's lines of the same page),
 # and each test is a long alternation searched at every character.
@@ -284,8 +328,16 @@ def is_boilerplate(text: str) -> bool:
 
 
 def is_code(text: str, words: int) -> bool:
-    """A line of script, style or JSON that a renderer left in the text."""
+    """A line of script, style or JSON that a renderer left in the text.
+
+    Every mark but a comment or at-rule opening the line holds one of
+    ``_MARK_CHARS``, and marks do not overlap, so a line with too few of those
+    characters cannot have enough marks: prose (a bracket, a colon) is told apart by
+    counting characters in C instead of searching the whole pattern.
+    """
     if not any(c in text for c in "{}();=:"):
+        return False
+    if sum(map(text.count, _MARK_CHARS)) + 1 < max(CODE_MIN_MARKS, CODE_MARKS_PER_WORD * words):
         return False
     marks = len(_CODE_MARK.findall(text))
     return marks >= CODE_MIN_MARKS and marks >= CODE_MARKS_PER_WORD * words

@@ -66,6 +66,7 @@ _ZONE_RE = re.compile(
     r"\s*(?:\(\s*)?(?:(?P<utc>GMT|UTC)\s*(?P<uoff>[+-]\s*\d{1,2}(?::?\d{2})?)?"
     r"|(?P<off>[+-]\d{2}:?\d{2})|(?P<abbr>[A-Za-z]{1,5})\b)"
 )
+_DIGIT = re.compile(r"\d")
 # How far (characters) a clock time may sit from the date it belongs to.
 _TIME_WINDOW = 40
 _MIN_YEAR, _MAX_YEAR = 1900, 2100
@@ -90,6 +91,8 @@ def parse_datetime(text: str) -> datetime | None:
 
 def find_datetime(text: str) -> DateMatch | None:
     """Like ``parse_datetime`` but also reports the span the date and time cover."""
+    if _DIGIT.search(text) is None:
+        return None  # every date shape holds a digit; most lines tested hold none
     iso = _parse_iso(text)
     if iso is not None:
         return iso

@@ -77,6 +77,11 @@ class Candidate:
         return sum(len(p.split()) for p in self.paragraphs)
 
     @cached_property
+    def shingles(self) -> set[tuple[str, ...]]:
+        """Its 4-word shingles, read by rules 1 and 2 alike."""
+        return _shingles(self.paragraphs)
+
+    @cached_property
     def has_prose(self) -> bool:
         """Whether any paragraph is prose: a list of links and labels is no article."""
         return any(is_prose(p, word_count(p)) for p in self.paragraphs)
@@ -111,7 +116,7 @@ def settled(baseline: Candidate, precision: Candidate, link_texts: frozenset[str
     that is not clean (the same prose, less furniture) is kept without a third opinion."""
     if not is_clean(precision, link_texts):
         return False
-    agreement = _jaccard(_shingles(baseline.paragraphs), _shingles(precision.paragraphs))
+    agreement = _jaccard(baseline.shingles, precision.shingles)
     return agreement >= SETTLED_AGREEMENT
 
 
@@ -135,7 +140,7 @@ def most_agreed(candidates: Sequence[Candidate]) -> Candidate | None:
     if len(present) <= 2:
         # Two cannot outvote each other: the one with more of its words in prose wins.
         return max(present, key=_prose_share, default=None)
-    shingles = [_shingles(c.paragraphs) for c in present]
+    shingles = [c.shingles for c in present]
     best, best_score = present[0], -1.0
     for i, candidate in enumerate(present):
         score = sum(_jaccard(shingles[i], shingles[j]) for j in range(len(present)) if j != i)
@@ -194,4 +199,5 @@ def _shingles(paragraphs: Sequence[str]) -> set[tuple[str, ...]]:
 def _jaccard(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> float:
     if not a or not b:
         return 0.0
-    return len(a & b) / len(a | b)
+    common = len(a & b)
+    return common / (len(a) + len(b) - common)  # the union's size, without building it

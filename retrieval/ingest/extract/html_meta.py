@@ -11,11 +11,13 @@ text trafilatura discards.
 The author named in the page's markup (when its metadata names none) is found as
 trafilatura's ``extract_author`` finds it, in one pass over the elements instead of a
 copy of the page and five XPath searches (most of the metadata time): its selectors
-(an element's tag, ``class``, ``id``, ``itemprop``, ``rel``...) are tested in Python,
-an element inside a part where a name is no author's (comments, sidebars, quotes,
-dates, figures) is passed over, and only the element kept is copied, to remove such
-parts inside it before its text is read. tests/retrieval/ingest/extract/test_fast_paths.py
-checks that the author is trafilatura's.
+(an element's tag, ``class``, ``id``, ``itemprop``, ``rel``...) are tested in Python
+on the few elements whose attribute values hold a word they look for, an element
+inside a part where a name is no author's (comments, sidebars, quotes, dates,
+figures) is passed over (only the ancestors and descendants of an element found are
+tested for that), and only the element kept is copied, to remove such parts inside
+it before its text is read. tests/retrieval/ingest/extract/test_fast_paths.py checks
+that the author is trafilatura's.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ LOGGER = logging.getLogger(__name__)
 AUTHOR_MAX_CHARS = 120
 
 
-def _literals(*names: str) -> re.Pattern[str]:
+def _literals(names: tuple[str, ...]) -> re.Pattern[str]:
     """A pattern found where any of ``names`` occurs."""
     return re.compile("|".join(map(re.escape, names)))
 
@@ -55,24 +57,43 @@ def _literals(*names: str) -> re.Pattern[str]:
 # values, then substrings (its "re:test" alternations are lists of literals, searched
 # here as one pattern of literals each).
 _SPECIFIC_TAGS = frozenset(("a", "address", "div", "link", "p", "span", "strong"))
-_SPECIFIC_CLASSES = _literals("authorname", "author-name", "AuthorName", "authorName")
+_SPECIFIC_CLASS_NAMES = ("authorname", "author-name", "AuthorName", "authorName")
 _BYLINE_TAGS = frozenset(("a", "div", "h3", "h4", "p", "span"))
-_BYLINE_CLASS_VALUES = frozenset(("byline", "username", "byl", "BBL"))
-_BYLINE_IDS = _literals("author", "zuozhe", "bianji", "xiaobian")
-_BYLINE_CLASSES = _literals(
+_BYLINE_CLASS_VALUES = ("byline", "username", "byl", "BBL")
+_BYLINE_ID_NAMES = ("author", "zuozhe", "bianji", "xiaobian")
+_BYLINE_CLASS_NAMES = (
     "author", "channel-name", "zuozhe", "bianji", "xiaobian", "submitted-by", "posted-by",
     "journalist-name",
 )  # fmt: skip
-_ANY_IDS = _literals("Author", "author")
-_ANY_CLASSES = _literals("Author", "author", "screenname", "writer", "Byline", "byline")
+_ANY_ID_NAMES = ("Author", "author")
+_ANY_CLASS_NAMES = ("Author", "author", "screenname", "writer", "Byline", "byline")
+_TEST_IDS = ("AuthorCard", "AuthorURL")
+_SPECIFIC_CLASSES = _literals(_SPECIFIC_CLASS_NAMES)
+_BYLINE_IDS = _literals(_BYLINE_ID_NAMES)
+_BYLINE_CLASSES = _literals(_BYLINE_CLASS_NAMES)
+_ANY_IDS = _literals(_ANY_ID_NAMES)
+_ANY_CLASSES = _literals(_ANY_CLASS_NAMES)
+
+
+# Every value a selector compares an attribute with or searches it for (``rel`` and
+# ``itemprop`` look for "author", ``data-component`` for "Byline"): an element none
+# of whose attribute values holds one, that is no <author> and has no <rel> child (the
+# "me" link of a profile), is taken by no selector. Most elements are told apart by
+# one search of their values joined (no value holds NUL, so no match spans two).
+_SELECTED_VALUES = _literals(
+    _SPECIFIC_CLASS_NAMES + _BYLINE_CLASS_VALUES + _BYLINE_CLASS_NAMES + _ANY_CLASS_NAMES
+    + _BYLINE_ID_NAMES + _ANY_ID_NAMES + _TEST_IDS
+)  # fmt: skip
+# Descendants that are elements (not comments or processing instructions).
+_ELEMENTS = etree.Element
 # trafilatura's AUTHOR_DISCARD_XPATHS the same way.
 _DISCARD_TAGS = frozenset(("a", "div", "section", "span"))
 _DISCARD_ALWAYS = frozenset(("time", "figure"))
-_DISCARD_IDS = _literals("commentlist", "comment-list", "ProductReviews")
-_DISCARD_CLASSES = _literals(
+_DISCARD_IDS = _literals(("commentlist", "comment-list", "ProductReviews"))
+_DISCARD_CLASSES = _literals((
     "commentlist", "comments-list", "sidebar", "is-hidden", "quote", "embedly-instagram",
     "article-share", "article-support", "print", "category", "meta-date", "meta-reviewer",
-)  # fmt: skip
+))  # fmt: skip
 
 
 def page_metadata(tree: lxml.html.HtmlElement, url: str | None) -> Document:
@@ -121,28 +142,42 @@ def _read(tree: lxml.html.HtmlElement, url: str | None) -> Document:
 def markup_author(tree: lxml.html.HtmlElement) -> str | None:
     """trafilatura's ``extract_author`` in one pass (see the module doc)."""
     found: tuple[list[etree._Element], ...] = ([], [], [])
-    discarded: set[etree._Element] = set()
-    for element in tree.iter():
+    rel_parents = {rel.getparent() for rel in tree.iter("rel")}
+    for element in tree.iter(_ELEMENTS):
         tag = element.tag
-        if not isinstance(tag, str):
-            continue  # comments and processing instructions
-        if element is not tree and _discarded(element, tag):
-            discarded.add(element)
+        values = element.values()
+        if not (
+            (values and _SELECTED_VALUES.search("\x00".join(values)))
+            or tag == "author"
+            or element in rel_parents
+        ):
+            continue  # no selector takes it: most elements, told apart in one search
         level = _author_level(element, tag)
         if level is not None:
             found[level].append(element)
     for elements in found:
         for element in elements:
-            if element in discarded or any(a in discarded for a in element.iterancestors()):
+            if _passed_over(element, tree):
                 continue
             read = element
-            if discarded and any(e in discarded for e in element.iterdescendants()):
+            if any(_discarded(e, e.tag) for e in element.iterdescendants(_ELEMENTS)):
                 read = prune_unwanted_nodes(deepcopy(element), AUTHOR_DISCARD_XPATHS)
             content = trim(" ".join(read.itertext()))
             if content and 2 < len(content) < AUTHOR_MAX_CHARS:
                 author: str | None = normalize_authors(None, content)
                 return author
     return None
+
+
+def _passed_over(element: etree._Element, tree: lxml.html.HtmlElement) -> bool:
+    """Whether the element, or one of its ancestors below ``tree``, is removed by
+    trafilatura's author search before it looks (``tree`` itself never is)."""
+    for node in (element, *element.iterancestors()):
+        if node is tree:
+            return False
+        if _discarded(node, node.tag):
+            return True
+    return False
 
 
 def _author_level(element: etree._Element, tag: str) -> int | None:
@@ -158,7 +193,7 @@ def _author_level(element: etree._Element, tag: str) -> int | None:
             or ident == "author"
             or klass == "author"
             or itemprop == "author name"
-            or get("data-testid") in ("AuthorCard", "AuthorURL")
+            or get("data-testid") in _TEST_IDS
             or _SPECIFIC_CLASSES.search(klass)
             or (
                 element.find("rel") is not None

@@ -3,9 +3,12 @@
 Used as a second opinion on pages where trafilatura keeps too little: the plain-text
 cleaner then reads the page the same way it reads a user's text scrape.
 
-The tree is read in place: invisible elements, comments and processing instructions
-are skipped (their tails, which are visible, are kept), so the page is neither copied
-nor parsed again.
+The tree is read in place by an XSLT transform, which libxslt runs in C: invisible
+elements, comments and processing instructions are skipped (their tails, which are
+visible, are kept), block elements are framed by line breaks, and every other text
+node is copied in document order. A walk of the tree in Python gave the same text in
+about three times the time (a few per cent of a whole extraction). The tree is neither
+copied nor parsed again.
 """
 
 from __future__ import annotations
@@ -24,34 +27,19 @@ _BLOCK_TAGS = (
     "table tr td th ul caption option button label"
 )
 _BLOCKS = frozenset(_BLOCK_TAGS.split())
+# Elements without a template of their own pass their children through (XSLT's
+# built-in rule) and text nodes are copied, so a tail follows its element's content.
+_STYLESHEET = f"""\
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+  <xsl:output method="text" encoding="UTF-8"/>
+  <xsl:template match="{"|".join(sorted(_INVISIBLE))}|comment()|processing-instruction()"/>
+  <xsl:template match="{"|".join(sorted(_BLOCKS))}">
+    <xsl:text>&#10;</xsl:text><xsl:apply-templates/><xsl:text>&#10;</xsl:text>
+  </xsl:template>
+</xsl:stylesheet>"""
+_TRANSFORM = etree.XSLT(etree.XML(_STYLESHEET))
 
 
 def visible_text(tree: lxml.html.HtmlElement) -> str:
     """Text of the rendered page with a line break around every block element."""
-    parts: list[str] = []
-    _walk(tree, parts)
-    return "".join(parts)
-
-
-def _hidden(element: etree._Element) -> bool:
-    """Comments, processing instructions and invisible elements (not their tails)."""
-    tag = element.tag
-    if isinstance(tag, str):
-        return tag in _INVISIBLE
-    return tag is etree.Comment or tag is etree.ProcessingInstruction
-
-
-def _walk(element: etree._Element, parts: list[str]) -> None:
-    tag = element.tag if isinstance(element.tag, str) else ""
-    block = tag.lower() in _BLOCKS
-    if block:
-        parts.append("\n")
-    if element.text:
-        parts.append(element.text)
-    for child in element:
-        if not _hidden(child):
-            _walk(child, parts)
-        if child.tail:
-            parts.append(child.tail)
-    if block:
-        parts.append("\n")
+    return str(_TRANSFORM(tree))

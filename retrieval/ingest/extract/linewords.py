@@ -7,6 +7,7 @@ navigation, headlines and name lists (near 0%).
 
 from __future__ import annotations
 
+import functools
 import re
 
 _STOPWORD_TEXT = (
@@ -53,8 +54,16 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+# Lines whose word counts are remembered: the HTML cascade counts the same paragraph for
+# several tests and candidates (the cleaner's lines, trafilatura's readings).
+COUNTED_LINES_CACHE = 2048
+
+
+@functools.lru_cache(maxsize=COUNTED_LINES_CACHE)
 def word_count(text: str) -> int:
     """Words of spaced scripts plus an estimate for Chinese/Japanese runs."""
+    if text.isascii():
+        return len(_WORD.findall(text))
     unspaced = len(_UNSPACED.findall(text))
     if unspaced:
         text = _UNSPACED.sub(" ", text)

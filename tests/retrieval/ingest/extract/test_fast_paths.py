@@ -61,6 +61,25 @@ def _reference_visible_text(tree: lxml.html.HtmlElement) -> str:
     return "".join(parts)
 
 
+def _walked_visible_text(tree: lxml.html.HtmlElement) -> str:
+    """The walk in Python that the transform replaced: the tree read in place."""
+    parts: list[str] = []
+
+    def walk(element: etree._Element) -> None:
+        block = isinstance(element.tag, str) and element.tag.lower() in _BLOCKS
+        parts.append("\n" if block else "")
+        parts.append(element.text or "")
+        for child in element:
+            tag = child.tag
+            if isinstance(tag, str) and tag not in _INVISIBLE:
+                walk(child)
+            parts.append(child.tail or "")
+        parts.append("\n" if block else "")
+
+    walk(tree)
+    return "".join(parts)
+
+
 def _pages(fixtures: Path) -> list[str]:
     return [PAGE, *(p.read_text(encoding="utf-8") for p in sorted(fixtures.glob("*.html")))]
 
@@ -72,8 +91,35 @@ def test_visible_text_matches_the_copying_implementation(fixtures: Path) -> None
         assert visible_text(tree) == _reference_visible_text(tree)
     parser = lxml.html.HTMLParser(remove_comments=False, remove_pis=False)
     tree = lxml.html.fromstring(PAGE, parser=parser)
-    assert visible_text(tree) == _reference_visible_text(tree)
+    assert visible_text(tree) == _reference_visible_text(tree) == _walked_visible_text(tree)
     assert "Enable scripts" not in visible_text(tree) and "tail text" in visible_text(tree)
+
+
+_TEXT_TAGS = ["p", "div", "span", "b", "li", "br", "td", "script", "style", "noscript", "svg"]
+_TEXT_BITS = [
+    "", "Jo Li", " said ", "\u00e9t\u00e9 \u2014 ok", "a &amp; b", "<!-- note -->", "<?pi x?>",
+]  # fmt: skip
+
+
+@st.composite
+def _text_markup(draw: st.DrawFn, depth: int = 0) -> str:
+    tag = draw(st.sampled_from(_TEXT_TAGS))
+    inner = [draw(st.sampled_from(_TEXT_BITS))]
+    if depth < 3:
+        inner += draw(st.lists(_text_markup(depth + 1), max_size=3))
+    tail = draw(st.sampled_from(_TEXT_BITS))
+    return f"<{tag}>{''.join(inner)}</{tag}>{tail}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_text_markup(), min_size=1, max_size=4), st.booleans())
+def test_visible_text_matches_the_walk_in_python_on_any_markup(
+    parts: list[str], keep_comments: bool
+) -> None:
+    page = f"<html><body>{''.join(parts)}</body></html>"
+    parser = lxml.html.HTMLParser(remove_comments=not keep_comments, remove_pis=False)
+    tree = lxml.html.fromstring(page, parser=parser)
+    assert visible_text(tree) == _walked_visible_text(tree)
 
 
 def test_early_stop_gives_what_the_full_cascade_gives_on_clean_pages(
@@ -172,6 +218,41 @@ def test_needle_prefilters_never_hide_a_match(text: str) -> None:
     assert bp._PHRASES_CASELESS.found(stripped) == bool(bp._PHRASES.search(stripped))
 
 
+def test_word_boundaries_are_removed_outside_escapes_and_classes() -> None:
+    assert bp.without_word_boundaries(r"\bphoto\b by") == "photo by"
+    assert bp.without_word_boundaries(r"a\\b") == r"a\\b"  # an escaped backslash, then b
+    assert bp.without_word_boundaries(r"[\b]x[^]\b]\by") == r"[\b]x[^]\b]y"  # backspaces
+    assert bp.without_word_boundaries(r"[]\b]\bz") == r"[]\b]z"
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_PATTERN_LINES)
+def test_the_pattern_without_word_boundaries_matches_wherever_it_does(text: str) -> None:
+    low = text.lower()
+    relaxed = re.compile(bp.without_word_boundaries(bp._CAPTION_CASELESS._lower.pattern))
+    if bp._CAPTION_CASELESS._lower.search(low):
+        assert relaxed.search(low)
+
+
+_CODE_PIECES = st.one_of(
+    st.sampled_from(list('{}()=&|;:"\\/*<>!-@. \nab1')),
+    st.sampled_from(["//", "/*", "<!--", "-->", "@media", "x = 1", "f(x)", "a: b;", "\\u00e9"]),
+    st.sampled_from(["word", "The", " said ", "Jo"]),
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(_CODE_PIECES, max_size=30).map("".join), st.integers(0, 80))
+def test_code_test_counting_characters_first_agrees_with_the_pattern(text: str, words: int) -> None:
+    marks = len(bp._CODE_MARK.findall(text))
+    expected = (
+        any(c in text for c in "{}();=:")
+        and marks >= bp.CODE_MIN_MARKS
+        and marks >= bp.CODE_MARKS_PER_WORD * words
+    )
+    assert bp.is_code(text, words) == expected
+
+
 def test_needle_prefilters_agree_on_every_fixture_line(fixtures: Path) -> None:
     lines = [
         line.strip()
@@ -205,6 +286,9 @@ _AUTHOR_ATTRIBUTES = [
     'id="author"', 'id="comments-1"', 'id="Author-box"', 'itemprop="author"',
     'itemprop="author name"', 'rel="author"', 'data-component="Byline"',
     'data-component="FigureBox"', 'data-testid="AuthorCard"', 'class="writer quote"',
+    'class="by-line"', 'class="xbylx"', 'class="ContributorAuthor"', 'id="post-author-3"',
+    'data-testid="AuthorURL"', 'itemprop="creator author"', 'class="zuozhe"', 'class="BBL"',
+    'class="screenname"', 'id="xiaobian"', 'class="username"', 'class=""', 'rel="me"',
 ]  # fmt: skip
 _AUTHOR_TEXTS = ["", "By Ana Ruiz", "Jo Li", "x", "12 May 2024", "Staff writer and editor"]
 
