@@ -27,10 +27,21 @@ _TRANSLATED = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\x00\ud800-\udfff
 # not rebuild the text around every space.
 _HSPACE = re.compile(r"[^\S\n]{2,}|[^\S\n ]")
 _BLANK_LINES = re.compile(r"\n{3,}")
+# Compatibility characters that pages are full of (the no-break space of "&nbsp;", the
+# ellipsis), replaced first by what NFKC maps them to. ``unicodedata.normalize`` returns
+# text that needs no change after a quick check, but normalises all of a text holding
+# one such character (a few milliseconds on a page's text); most pages hold no other.
+# The result is the same: NFKC decomposes each to these characters, and a space or a
+# full stop never composes or reorders with its neighbours (a test checks every
+# character).
+_COMMON_COMPATIBLE = (("\u00a0", " "), ("\u2026", "..."))
 
 
 def normalize_text(text: str) -> str:
     """NFKC, invisible characters removed, runs of spaces folded, line ends kept."""
+    for compatible, ascii_form in _COMMON_COMPATIBLE:
+        if compatible in text:
+            text = text.replace(compatible, ascii_form)
     text = unicodedata.normalize("NFKC", text)
     if _TRANSLATED.search(text):
         text = text.translate(_TRANSLATION)
