@@ -9,9 +9,17 @@ alternating with this one, ``--pairs`` times. ``--stages`` adds the CPU time of 
 step of the HTML cascade (decoding, parsing, metadata, each trafilatura reading, the
 plain-text cleaner, the chooser's tests), with call counts.
 
+CPU time moves with the machine's load by a third from one minute to the next.
+``--once ours|trafilatura|none`` makes one pass of one extractor (after the same
+warm-up on a few pages; ``none`` is the warm-up alone) for ``valgrind --tool=callgrind``,
+whose instruction counts are the same from run to run whatever else the machine does:
+a pass costs its count minus the count of ``none``.
+
     .venv/bin/python bench/bench_html_speed.py [--rounds 2] [--pairs 3]
         [--before CHECKOUT_OF_AN_EARLIER_VERSION] [--stages]
     PYTHONPATH=CHECKOUT .venv/bin/python bench/bench_html_speed.py --stages  # its steps
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+        .venv/bin/python bench/bench_html_speed.py --once ours   # and trafilatura, none
 """
 
 from __future__ import annotations
@@ -139,6 +147,21 @@ def stages(pages: Pages, rounds: int) -> list[str]:
     ]
 
 
+# Pages each extractor reads before the pass that ``--once`` counts (imports, caches).
+WARM_UP_PAGES = 3
+
+
+def once(pages: Pages, which: str) -> None:
+    """One pass of one extractor after a warm-up of both, for an instruction count."""
+    for name, page, url in pages[:WARM_UP_PAGES]:
+        ours(name, page, url)
+        theirs(name, page, url)
+    run = {"ours": ours, "trafilatura": theirs}.get(which)
+    if run is not None:
+        for name, page, url in pages:
+            run(name, page, url)
+
+
 def child(checkout: Path, args: argparse.Namespace) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": str(checkout.resolve())}
     command = [sys.executable, __file__, "--data", str(args.data), "--rounds", str(args.rounds)]
@@ -156,10 +179,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pairs", type=int, default=3, help="before/after alternations")
     parser.add_argument("--before", type=Path, help="a checkout of an earlier version")
     parser.add_argument("--stages", action="store_true", help="CPU time per cascade step")
+    parser.add_argument(
+        "--once",
+        choices=("ours", "trafilatura", "none"),
+        help="one pass of one extractor after a warm-up, for an instruction counter",
+    )
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)
     pages = load_pages(args.data)
+    if args.once:
+        once(pages, args.once)
+        return 0
     if args.json:
         print(json.dumps(measure(pages, args.rounds)))
         return 0
