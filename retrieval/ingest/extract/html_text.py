@@ -13,6 +13,8 @@ copied nor parsed again.
 
 from __future__ import annotations
 
+import threading
+
 import lxml.html
 from lxml import etree
 
@@ -37,9 +39,15 @@ _STYLESHEET = f"""\
     <xsl:text>&#10;</xsl:text><xsl:apply-templates/><xsl:text>&#10;</xsl:text>
   </xsl:template>
 </xsl:stylesheet>"""
-_TRANSFORM = etree.XSLT(etree.XML(_STYLESHEET))
+# One compiled stylesheet per thread: lxml runs a stylesheet in another thread than the
+# one that compiled it, but less efficiently (its FAQ advises thread-local copies), and
+# pages are extracted in worker threads as well as in the main one.
+_PER_THREAD = threading.local()
 
 
 def visible_text(tree: lxml.html.HtmlElement) -> str:
     """Text of the rendered page with a line break around every block element."""
-    return str(_TRANSFORM(tree))
+    transform: etree.XSLT | None = getattr(_PER_THREAD, "transform", None)
+    if transform is None:
+        transform = _PER_THREAD.transform = etree.XSLT(etree.XML(_STYLESHEET))
+    return str(transform(tree))

@@ -8,6 +8,7 @@ text when that is the same as ignoring case.
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import lxml.html
@@ -120,6 +121,20 @@ def test_visible_text_matches_the_walk_in_python_on_any_markup(
     parser = lxml.html.HTMLParser(remove_comments=not keep_comments, remove_pis=False)
     tree = lxml.html.fromstring(page, parser=parser)
     assert visible_text(tree) == _walked_visible_text(tree)
+
+
+def test_visible_text_is_the_same_in_worker_threads(fixtures: Path) -> None:
+    pages = _pages(fixtures)
+    expected = [visible_text(_tree(page)) for page in pages]
+    with ThreadPoolExecutor(4) as pool:
+        found = list(pool.map(lambda page: visible_text(_tree(page)), pages * 4))
+    assert found == expected * 4
+
+
+def _tree(page: str) -> lxml.html.HtmlElement:
+    tree = parse_html(page)
+    assert tree is not None
+    return tree
 
 
 def test_early_stop_gives_what_the_full_cascade_gives_on_clean_pages(
