@@ -22,10 +22,11 @@ _TRANSLATION = _INVISIBLE | _SURROGATES
 # the table, which costs far more than this scan, and most text holds none of them.
 _TRANSLATED = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\x00\ud800-\udfff]")
 # Runs of horizontal whitespace of any kind (NFKC already maps most of it to U+0020)
-# become one space. Only runs that change are matched: two or more characters, or one
-# that is not a plain space; a lone space (most of them) is no match, so ``sub`` does
-# not rebuild the text around every space.
-_HSPACE = re.compile(r"[^\S\n]{2,}|[^\S\n ]")
+# become one space. Only runs that change are matched: a space and more, or a run
+# opening with other white space; a lone space (most of them) is no match, so ``sub``
+# does not rebuild the text around every space. The first branch opens with a literal
+# space, which ``re`` finds faster than a class of characters (about 1.5x on pages).
+_HSPACE = re.compile(r" [^\S\n]+|[^\S\n ][^\S\n]*")
 _BLANK_LINES = re.compile(r"\n{3,}")
 # Compatibility characters that pages are full of (the no-break space of "&nbsp;", the
 # ellipsis), replaced first by what NFKC maps them to. ``unicodedata.normalize`` returns
