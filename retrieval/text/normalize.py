@@ -31,7 +31,7 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 # Compatibility characters that pages are full of (the no-break space of "&nbsp;", the
 # ellipsis), replaced first by what NFKC maps them to. ``unicodedata.normalize`` returns
 # text that needs no change after a quick check, but normalises all of a text holding
-# one such character (a few milliseconds on a page's text); most pages hold no other.
+# one such character (most of a millisecond on a page's text); most pages hold no other.
 # The result is the same: NFKC decomposes each to these characters, and a space or a
 # full stop never composes or reorders with its neighbours (a test checks every
 # character).
