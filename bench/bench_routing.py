@@ -36,7 +36,7 @@ sys.path.insert(0, str(REPO))
 from bench.common import parse_ranking  # noqa: E402
 from bench.news_corpus import load_articles, pack, pick_queries, replicate_tokens  # noqa: E402
 from bench.qa.goldset import load_questions  # noqa: E402
-from retrieval.index import BM25Index, Hit, PassageMeta  # noqa: E402
+from retrieval.index import BM25Index, PassageMeta, as_hits  # noqa: E402
 from retrieval.index import bm25 as bm25_module  # noqa: E402
 from retrieval.index.search import make_plan  # noqa: E402
 from retrieval.index.tokenizer import Tokenizer  # noqa: E402
@@ -66,8 +66,8 @@ def expanded_queries(
         ids, scores = index.ranked_ids(query, params.feedback_passages)
         if not ids or index.holds_terms(ids[0], query):
             continue
-        hits = [Hit(p, s) for p, s in zip(ids, scores, strict=True)]
-        weights = expanded_query(index, query, hits, {p: tokens[p] for p in ids}, params)
+        feedback = as_hits(ids, scores)
+        weights = expanded_query(index, query, feedback, {p: tokens[p] for p in ids}, params)
         if weights is not None:
             weighted.append(weights)
     return weighted

@@ -2,6 +2,6 @@
 
 from retrieval.index.bm25 import BM25Index
 from retrieval.index.filters import PassageFilter
-from retrieval.index.types import Hit, PassageMeta
+from retrieval.index.types import Hit, PassageMeta, as_hits
 
-__all__ = ["BM25Index", "Hit", "PassageFilter", "PassageMeta"]
+__all__ = ["BM25Index", "Hit", "PassageFilter", "PassageMeta", "as_hits"]

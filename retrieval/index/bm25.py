@@ -47,7 +47,7 @@ from retrieval.index.segments import Segment, merge_segments, merge_tail
 from retrieval.index.slotmap import SlotMap
 from retrieval.index.snapshot import load_snapshot, save_snapshot
 from retrieval.index.top import accumulate_top, prefer_top
-from retrieval.index.types import Hit, PassageMeta, meta_rows
+from retrieval.index.types import Hit, PassageMeta, as_hits, meta_rows
 
 # Pending passages written out as one segment once this many slots accumulate.
 FLUSH_SLOTS = 4096
@@ -203,8 +203,7 @@ class BM25Index:
         self, query_tokens: Sequence[str], k: int = 10, allowed: Allowed = None
     ) -> list[Hit]:
         """The ``k`` best passages holding a query term, best first, ties by id."""
-        ids, scores = self.ranked_ids(query_tokens, k, allowed)
-        return [Hit(p, s) for p, s in zip(ids, scores, strict=True)]
+        return as_hits(*self.ranked_ids(query_tokens, k, allowed))
 
     def ranked_ids(
         self, query_tokens: Sequence[str], k: int = 10, allowed: Allowed = None

@@ -17,6 +17,11 @@ class Hit:
     score: float
 
 
+def as_hits(ids: Sequence[int], scores: Sequence[float]) -> list[Hit]:
+    """Ranked passage ids and their scores, in order, as ``Hit`` values."""
+    return [Hit(p, s) for p, s in zip(ids, scores, strict=True)]
+
+
 @dataclass(frozen=True, slots=True)
 class PassageMeta:
     """What the index keeps about a passage besides its terms, for filtering and removal.

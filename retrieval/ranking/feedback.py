@@ -18,7 +18,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 
-from retrieval.index import BM25Index, Hit
+from retrieval.index import BM25Index, Hit, as_hits
 from retrieval.index.filters import Allowed
 from retrieval.ranking.settings import RankingSettings
 
@@ -105,7 +105,7 @@ def feedback_search(
         return []
     top = params.feedback_passages
     first, first_scores = index.ranked_ids(query_tokens, max(top, k), allowed)
-    feedback = [Hit(p, s) for p, s in zip(first[:top], first_scores[:top], strict=True)]
+    feedback = as_hits(first[:top], first_scores[:top])
     # With feedback_only_unmatched the best passage decides whether to expand, from the
     # index's own record of its terms: no passage is read unless the expansion runs.
     if (
@@ -113,13 +113,12 @@ def feedback_search(
         and feedback
         and index.holds_terms(feedback[0].passage_id, query_tokens)
     ):
-        return [Hit(p, s) for p, s in zip(first[:k], first_scores[:k], strict=True)]
+        return as_hits(first[:k], first_scores[:k])
     tokens_of = passage_tokens([h.passage_id for h in feedback])
     weights = expanded_query(index, query_tokens, feedback, tokens_of, params)
     if weights is None:
-        return [Hit(p, s) for p, s in zip(first[:k], first_scores[:k], strict=True)]
-    ids, scores = index.weighted_ids(weights, k, allowed)
-    return [Hit(p, s) for p, s in zip(ids, scores, strict=True)]
+        return as_hits(first[:k], first_scores[:k])
+    return as_hits(*index.weighted_ids(weights, k, allowed))
 
 
 def expanded_query(
